@@ -1,0 +1,58 @@
+# Tenjo chat assistant. `make run` starts it; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null; then echo "$$p"; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/tenjo.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install train run test lint check validate style conversation-tests clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (python3.10 not found)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel 'setuptools<70'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/python -m pip check
+	@touch $@
+
+install: $(BIN)/.installed ## Create .venv with Python 3.10 and install everything
+
+$(MODEL): $(BIN)/.installed $(TRAINING_INPUTS)
+	$(BIN)/rasa train --fixed-model-name tenjo --out models
+	@touch $@
+
+train: $(MODEL) ## Train the model when data/, domain.yml or config.yml changed
+
+run: $(MODEL) ## Start the action server and the Rasa server (Ctrl-C stops both)
+	$(BIN)/python -m tools.stack
+
+lint: $(BIN)/.installed ## Python lint (ruff)
+	$(BIN)/ruff check actions addons store tools tests
+
+validate: $(BIN)/.installed
+	$(BIN)/rasa data validate --quiet
+
+style: $(BIN)/.installed ## Protocol writing style of every response (P7)
+	$(BIN)/python -m tools.style_lint domain.yml
+
+check: validate style ## Everything an editor should run: data validation and style
+
+conversation-tests: $(MODEL) ## Conversation tests (tests/test_*_stories.yml) with rasa test
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results/conversations
+
+test: lint check $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
+	$(BIN)/python -m pytest
+	$(MAKE) conversation-tests
+
+clean: ## Remove models, results and local databases
+	rm -rf models results var .pytest_cache

@@ -1,0 +1,99 @@
+"""Giving an answer for a full label: FAQ topics in blocks, the office hours, P8, P14."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.office_hours import (
+    describe_opening,
+    describe_schedule,
+    holiday_name,
+    is_open,
+    next_opening,
+    to_bogota,
+)
+from actions.settings import Settings
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_BLOCK_BREAK = re.compile(r"\n\s*\n")
+
+
+def response_text(domain: dict[str, Any], name: str) -> str | None:
+    """The text of the first variation of a response in the domain, if any."""
+    variations = (domain.get("responses") or {}).get(name) or []
+    return variations[0].get("text") if variations else None
+
+
+def fill_slots(text: str, slots: dict[str, Any]) -> str:
+    """Replaces `{slot}` placeholders with slot values; unknown ones stay as written."""
+    return _PLACEHOLDER.sub(
+        lambda m: str(slots[m.group(1)]) if slots.get(m.group(1)) is not None else m.group(0),
+        text,
+    )
+
+
+def blocks(text: str) -> list[str]:
+    """A long answer split into the blocks separated by blank lines (protocol 3.1)."""
+    return [block.strip() for block in _BLOCK_BREAK.split(text) if block.strip()]
+
+
+def topic_words(domain: dict[str, Any], label: str) -> str | None:
+    """The plain words for a label, from the response `utter_topic_<label>`."""
+    return response_text(domain, "utter_topic_" + label.replace("/", "_"))
+
+
+def say_faq(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], tracker: Tracker, label: str
+) -> bool:
+    """Sends the answer of `faq/<topic>` block by block; False when it has none."""
+    text = response_text(domain, f"utter_{label}")
+    if not text:
+        return False
+    for block in blocks(fill_slots(text, tracker.slots)):
+        dispatcher.utter_message(text=block)
+    return True
+
+
+def say_office_hours(dispatcher: CollectingDispatcher, settings: Settings) -> None:
+    """P13: the schedule, whether an agent is there now, and the next opening."""
+    now = settings.clock()
+    schedule = settings.schedule
+    dispatcher.utter_message(response="utter_office_hours", schedule=describe_schedule(schedule))
+    if is_open(now, schedule):
+        dispatcher.utter_message(response="utter_office_open_now")
+    else:
+        opening = describe_opening(next_opening(now, schedule), now)
+        holiday = holiday_name(to_bogota(now).date(), schedule)
+        if holiday:
+            dispatcher.utter_message(
+                response="utter_office_closed_holiday", holiday=holiday, next_opening=opening
+            )
+        else:
+            dispatcher.utter_message(response="utter_office_closed_now", next_opening=opening)
+    dispatcher.utter_message(response="utter_assistant_always_on")
+
+
+def answer(
+    label: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    settings: Settings,
+) -> str:
+    """Answers a certain label and returns the next step (see the `next_step` slot)."""
+    if label.startswith("faq/") and say_faq(dispatcher, domain, tracker, label):
+        return "ask_satisfaction"
+    if label == "ask_hours":
+        say_office_hours(dispatcher, settings)
+        return "ask_satisfaction"
+    if label == "complex_request":
+        dispatcher.utter_message(response="utter_escalate_pqrd")
+        return "ask_satisfaction"
+    if label == "request_human":
+        return "request_human"
+    dispatcher.utter_message(response="utter_ask_detail")
+    return "listen"

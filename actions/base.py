@@ -1,0 +1,29 @@
+"""Common ground of the assistant's actions: settings and the clock, passed in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rasa_sdk import Action
+
+from actions.settings import Settings
+
+NEXT_STEP = "next_step"
+
+
+class TenjoAction(Action):
+    """An action that reads its settings (and so its clock) from the environment by default."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        """`settings` is for tests; the action server passes none."""
+        super().__init__()
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        """The settings given, or those of the environment now."""
+        return self._settings or Settings.from_env()
+
+    def now(self) -> datetime:
+        """The current time from the settings' clock."""
+        return self.settings.clock()

@@ -1,0 +1,56 @@
+"""P9 and P10: warning, then ending conversations that break the chat rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import NEXT_STEP, TenjoAction
+from actions.conversation import conduct_violations, previous_action
+from store.db import session_for
+from store.moderation import record_moderation
+
+WARNINGS = {"offensive": "utter_conduct_warning", "commercial": "utter_commercial_warning"}
+# Violations in one conversation after which it is ended.
+VIOLATIONS_TO_END = 2
+
+
+class ActionModerateConduct(TenjoAction):
+    """Warns once; at the second violation says goodbye and ends the chat (paused)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_moderate_conduct"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Records the violation (never its text) and warns or ends."""
+        message = tracker.latest_message or {}
+        rule = (message.get("intent") or {}).get("name") or "offensive"
+        reason = (message.get("conduct") or {}).get("reason") or "classifier"
+        ended = conduct_violations(tracker) >= VIOLATIONS_TO_END
+        settings = self.settings
+        with session_for(settings.database_url) as session:
+            record_moderation(
+                session,
+                tracker.sender_id,
+                rule,
+                reason,
+                "ended" if ended else "warned",
+                settings.clock(),
+            )
+        if ended:
+            dispatcher.utter_message(response="utter_conversation_ended")
+            dispatcher.utter_message(json_message={"chat_closed": {"reason": "conduct"}})
+            return [SlotSet(NEXT_STEP, "listen"), ConversationPaused()]
+        dispatcher.utter_message(response=WARNINGS.get(rule, "utter_conduct_warning"))
+        name_awaited = not tracker.get_slot("nombre") and previous_action(tracker) in (
+            None,
+            "utter_ask_name",
+            "utter_greet",
+        )
+        return [SlotSet(NEXT_STEP, "ask_name" if name_awaited else "listen")]

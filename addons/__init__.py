@@ -1,0 +1,1 @@
+"""Rasa server extensions: NLU components loaded by name from config.yml."""

@@ -1,0 +1,1 @@
+"""The app's tables: SQLAlchemy models, session factory and repository functions."""

@@ -1,0 +1,91 @@
+"""Session fixtures: the real action server and Rasa server, started once for all tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tools.stack import ROOT, Stack, stack_env
+
+STAFFED = "2026-12-01T09:00:00-05:00"  # a Tuesday morning, agents on duty
+
+
+def free_port() -> str:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+@dataclass
+class LiveStack:
+    """The running servers and what the tests need to reach them."""
+
+    env: dict[str, str]
+    clock_file: Path
+    database_url: str
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['RASA_PORT']}"
+
+    def say(self, sender: str, text: str) -> list[dict]:
+        """Sends a message on the REST channel; the bot's messages in order."""
+        body = json.dumps({"sender": sender, "message": text}).encode()
+        request = urllib.request.Request(
+            f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def texts(self, sender: str, text: str) -> list[str]:
+        """Only the texts of the bot's messages."""
+        return [m["text"] for m in self.say(sender, text) if "text" in m]
+
+    @contextmanager
+    def clock_at(self, moment: str) -> Iterator[None]:
+        """Moves the action server's clock for the duration of the block."""
+        self.clock_file.write_text(moment)
+        try:
+            yield
+        finally:
+            self.clock_file.write_text(STAFFED)
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[LiveStack]:
+    """The real stack, trained model included (`make test` trains before pytest)."""
+    model = ROOT / "models" / "tenjo.tar.gz"
+    if not model.exists():
+        pytest.fail("No trained model at models/tenjo.tar.gz: run `make train` (make test does).")
+    folder = tmp_path_factory.mktemp("stack")
+    clock_file = folder / "now.txt"
+    clock_file.write_text(STAFFED)
+    database_url = f"sqlite:///{folder}/app.db"
+    env = stack_env({
+        "RASA_PORT": free_port(),
+        "ACTIONS_PORT": free_port(),
+        "DATABASE_URL": database_url,
+        "TENJO_FAKE_NOW": f"@{clock_file}",
+        "RASA_TOKEN": "test-token",
+    })
+    stack = Stack(env, log_dir=folder / "logs").start()
+    try:
+        yield LiveStack(env, clock_file, database_url)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def sender() -> str:
+    """A fresh conversation id."""
+    return f"test-{uuid.uuid4().hex}"

@@ -1,0 +1,152 @@
+"""Starts the assistant's processes, waits until they answer, and stops them all together.
+
+Used by `make run` (in the foreground, Ctrl-C stops everything) and by the
+tests' session fixture, so that both run the system the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULTS = {
+    "RASA_PORT": "5005",
+    "ACTIONS_PORT": "5055",
+    "WEB_PORT": "8000",
+    "DATABASE_URL": "sqlite:///var/tenjo.db",
+    "RASA_TOKEN": "dev-token-change-me",
+    "RASA_MODEL": "models/tenjo.tar.gz",
+}
+
+
+def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of the processes: this one, the defaults, then the overrides."""
+    env = dict(os.environ)
+    for key, value in DEFAULTS.items():
+        env.setdefault(key, value)
+    env.update(overrides or {})
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each process's command line."""
+    rasa = str(BIN / "rasa")
+    return {
+        "actions": [rasa, "run", "actions", "--actions", "actions", "--port", env["ACTIONS_PORT"]],
+        "rasa": [
+            rasa, "run",
+            "--model", env["RASA_MODEL"],
+            "--port", env["RASA_PORT"],
+            "--enable-api", "--auth-token", env["RASA_TOKEN"],
+            "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml",
+            "--cors", env.get("RASA_CORS", "*"),
+        ],
+    }
+
+
+def health_urls(env: Mapping[str, str]) -> dict[str, str]:
+    """The URL that answers 200 when each process is ready."""
+    return {
+        "actions": f"http://127.0.0.1:{env['ACTIONS_PORT']}/health",
+        "rasa": f"http://127.0.0.1:{env['RASA_PORT']}/",
+    }
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Stack:
+    """The running processes of the assistant."""
+
+    env: dict[str, str]
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def start(self, timeout: float = 240.0) -> Stack:
+        """Starts every process and waits until each answers its health URL."""
+        (ROOT / "var").mkdir(exist_ok=True)
+        for name, command in commands(self.env).items():
+            output = None
+            if self.log_dir is not None:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+            self.processes[name] = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        pending = dict(health_urls(self.env))
+        while pending:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"{name} exited with code {process.returncode} on start")
+            pending = {n: u for n, u in pending.items() if not _answers(u)}
+            if pending and time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            time.sleep(1)
+        return self
+
+    def stop(self) -> None:
+        """Stops every process (SIGTERM, then SIGKILL after 15 s)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def wait(self) -> int:
+        """Blocks until one process ends (or Ctrl-C), then stops the rest."""
+        try:
+            while all(p.poll() is None for p in self.processes.values()):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+        return max((p.returncode or 0) for p in self.processes.values())
+
+
+def main() -> int:
+    """`make run`: start everything, print where, wait for Ctrl-C."""
+    env = stack_env()
+    if not (ROOT / env["RASA_MODEL"]).exists():
+        print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(env)
+    print("Starting the action server and the Rasa server (about a minute)...", flush=True)
+    stack.start()
+    print(
+        f"Ready. REST: http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook  "
+        f"socket.io: http://127.0.0.1:{env['RASA_PORT']}/socket.io  (Ctrl-C stops all)",
+        flush=True,
+    )
+    return stack.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""Writing-style linter for bot messages (protocol 3.1, P7).
+
+Checks every response text (and button title) in Rasa domain files::
+
+    python -m tools.style_lint domain.yml [more.yml | domain_dir ...]
+
+Each problem is printed as ``file:line: response: rule: message``; the exit
+code is 1 when there are problems, 2 when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+MANDATED_SCRIPTS = frozenset(
+    {
+        "utter_farewell",
+        "utter_escalate_pqrd",
+        "utter_conduct_warning",
+        "utter_ask_detail",
+        "utter_please_wait",
+        "utter_ask_still_online",
+    }
+)
+
+MAX_SENTENCE_WORDS = 35
+MAX_BLOCK_CHARS = 400
+MAX_BLOCK_SENTENCES = 5
+
+ALLOWED_ACRONYMS = frozenset(
+    {
+        "PQRD", "PQRSD", "SISBÉN", "SISBEN", "CISAT", "ICA", "RIT", "NIT", "RUT", "DIAN",
+        "EPS", "IPS", "SIMAT", "ADRES", "SENA", "ICBF", "IGAC", "POT", "EOT", "URL", "PDF",
+        "SMS", "CO",
+    }
+)  # fmt: skip
+
+# Informal second person (tuteo). Accents are optional in the text ("tu" = "tú"),
+# except where the unaccented word is ordinary formal Spanish ("estas" = these).
+TUTEO_WORDS = (
+    "tú", "tu", "tus", "ti", "te", "contigo", "tuyo", "tuya", "tuyos", "tuyas", "vos",
+    "puedes", "quieres", "tienes", "necesitas", "debes", "eres", "estás", "sabes", "deseas",
+    "buscas", "haces", "vas", "dices", "llamas", "ingresas", "escribes", "quieras", "puedas",
+    "tengas",
+    # infinitive + "te": unambiguous in a chat with citizens
+    "ayudarte", "atenderte", "orientarte", "contactarte", "informarte", "comunicarte",
+    "escribirte", "enviarte", "llamarte", "indicarte", "recordarte", "invitarte",
+    "ofrecerte", "responderte",
+)  # fmt: skip
+ACCENT_REQUIRED = frozenset({"estás"})
+
+_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PLACEHOLDER_RE = re.compile(r"\{[^{}\s]*\}")
+_EMOTICON_RE = re.compile(
+    r"(?<![\w:;=<>^])"
+    r"(?:[:;=][-'^]?[()\[\]DPpOo/\\|*3]|<3|[xX]D+|\^_?\^|-_-|T_T)"
+    r"(?![\w])"
+)
+_EMOJI_RE = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # emoticons, pictographs, transport, flags, supplemental symbols
+    "\u2600-\u27bf"  # miscellaneous symbols and dingbats
+    "\u231a\u231b\u2328\u23cf\u23e9-\u23f3\u23f8-\u23fa"
+    "\u2b05-\u2b07\u2b1b\u2b1c\u2b50\u2b55"
+    "\u3030\u303d\u3297\u3299"
+    "\ufe0f\u200d\u20e3"  # emoji presentation selector, joiner, keycap
+    "\U000e0020-\U000e007f"  # tag sequences
+    "]"
+)
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_ROMAN_RE = re.compile(r"^(?:L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_BLOCK_SPLIT_RE = re.compile(r"\n\s*\n")
+# Within a line, a sentence ends at . ? ! or … followed by white space
+# (unless the period closes an abbreviation, see _ends_with_abbreviation).
+_SENTENCE_END_RE = re.compile(r"(?<=[.?!…])\s+")
+_ABBREVIATIONS = frozenset(
+    {"sr", "sra", "srta", "dr", "dra", "ud", "uds", "núm", "art", "tel", "cra",
+     "cl", "av", "ext", "pág", "lic", "ing"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One style violation in a domain file."""
+
+    path: str
+    line: int
+    item: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.item}: {self.rule}: {self.message}"
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
+    )
+
+
+_TUTEO_FORMS = frozenset(
+    form
+    for word in TUTEO_WORDS
+    for form in ({word} if word in ACCENT_REQUIRED else {word, _strip_accents(word)})
+)
+
+
+def _mask(text: str, replacement: str = " ") -> str:
+    """Replace URLs, e-mail addresses and ``{placeholders}``, which are not prose."""
+    for pattern in (_URL_RE, _EMAIL_RE, _PLACEHOLDER_RE):
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _check_exclamation(prose: str) -> list[tuple[str, str]]:
+    marks = _unique(char for char in prose if char in "¡!")
+    if not marks:
+        return []
+    shown = " and ".join(f"'{mark}'" for mark in marks)
+    return [("no-exclamation", f"exclamation mark {shown}; the protocol forbids them")]
+
+
+def _check_emoji(prose: str) -> list[tuple[str, str]]:
+    found = _unique(
+        [
+            match.group()
+            for match in _EMOJI_RE.finditer(prose)
+            if match.group() not in "\ufe0f\u200d"
+        ]
+        + [match.group() for match in _EMOTICON_RE.finditer(prose)]
+    )
+    return [
+        ("no-emoji", f"emoji or emoticon {item!r}; the protocol forbids them") for item in found
+    ]
+
+
+def _is_shouting(word: str) -> bool:
+    return (
+        len(word) >= 2
+        and word.isupper()
+        and word not in ALLOWED_ACRONYMS
+        and not _ROMAN_RE.match(word)
+    )
+
+
+def _check_shouting(prose: str) -> list[tuple[str, str]]:
+    prose = _EMOTICON_RE.sub(" ", prose)
+    words = _unique(word for word in _WORD_RE.findall(prose) if _is_shouting(word))
+    return [
+        ("no-shouting", f"word in capitals {word!r}; use capitals only for acronyms")
+        for word in words
+    ]
+
+
+def _check_tuteo(prose: str) -> list[tuple[str, str]]:
+    words = _unique(word for word in _WORD_RE.findall(prose) if word.lower() in _TUTEO_FORMS)
+    return [
+        ("no-tuteo", f"informal second person {word!r}; address the citizen as usted")
+        for word in words
+    ]
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    last = text.split()[-1] if text.split() else ""
+    if not last.endswith(".") or last.endswith(".."):
+        return False
+    stem = last[:-1].lstrip("(¿¡\"'").lower()
+    return (len(stem) == 1 and stem.isalpha()) or stem in _ABBREVIATIONS
+
+
+def _sentences(block: str) -> list[str]:
+    """Split a block into sentences; a line break ends one, "a. m." or "Sr." do not."""
+    sentences: list[str] = []
+    for line in block.splitlines():
+        current = ""
+        for piece in _SENTENCE_END_RE.split(line.strip()):
+            current = f"{current} {piece}" if current else piece
+            if not _ends_with_abbreviation(current):
+                sentences.append(current)
+                current = ""
+        sentences.append(current)
+    return [sentence.strip() for sentence in sentences if sentence.strip()]
+
+
+def _count_words(sentence: str) -> int:
+    return sum(1 for token in sentence.split() if any(char.isalnum() for char in token))
+
+
+def _check_length(text: str) -> list[tuple[str, str]]:
+    problems = []
+    for block in _BLOCK_SPLIT_RE.split(text.strip()):
+        block = block.strip()
+        if not block:
+            continue
+        sentences = _sentences(_mask(block, "enlace"))
+        for sentence in sentences:
+            words = _count_words(sentence)
+            if words > MAX_SENTENCE_WORDS:
+                start = " ".join(sentence.split()[:6])
+                problems.append(
+                    (
+                        "sentence-length",
+                        f"sentence of {words} words (max {MAX_SENTENCE_WORDS}): '{start} …'",
+                    )
+                )
+        start = " ".join(block.split()[:6])
+        if len(block) > MAX_BLOCK_CHARS:
+            problems.append(
+                (
+                    "block-length",
+                    f"block of {len(block)} characters (max {MAX_BLOCK_CHARS}); "
+                    f"split it with a blank line: '{start} …'",
+                )
+            )
+        if len(sentences) > MAX_BLOCK_SENTENCES:
+            problems.append(
+                (
+                    "block-length",
+                    f"block of {len(sentences)} sentences (max {MAX_BLOCK_SENTENCES}); "
+                    f"split it with a blank line: '{start} …'",
+                )
+            )
+    return problems
+
+
+def lint_text(text: str, *, mandated: bool = False) -> list[tuple[str, str]]:
+    """Check one bot message; ``mandated`` scripts skip the length rules."""
+    text = unicodedata.normalize("NFC", text)
+    prose = _mask(text)
+    problems = (
+        _check_exclamation(prose)
+        + _check_emoji(prose)
+        + _check_shouting(prose)
+        + _check_tuteo(prose)
+    )
+    if not mandated:
+        problems += _check_length(text)
+    return problems
+
+
+def _texts(responses: object) -> Iterator[tuple[str, int, str]]:
+    """Yield (response name, 1-based line, text) for texts and button titles."""
+    if not isinstance(responses, dict):
+        return
+    for name, variations in responses.items():
+        if not isinstance(variations, list):
+            continue
+        for variation in variations:
+            if not isinstance(variation, dict):
+                continue
+            if isinstance(variation.get("text"), str):
+                yield str(name), variation.lc.key("text")[0] + 1, variation["text"]
+            buttons = variation.get("buttons")
+            for button in buttons if isinstance(buttons, list) else []:
+                if isinstance(button, dict) and isinstance(button.get("title"), str):
+                    yield str(name), button.lc.key("title")[0] + 1, button["title"]
+
+
+def lint_domain(path: Path) -> list[Problem]:
+    """Check every response text and button title of one domain file."""
+    with open(path, encoding="utf-8") as handle:
+        document = YAML(typ="rt").load(handle)
+    responses = document.get("responses") if isinstance(document, dict) else None
+    return [
+        Problem(str(path), line, name, rule, message)
+        for name, line, text in _texts(responses)
+        for rule, message in lint_text(text, mandated=name in MANDATED_SCRIPTS)
+    ]
+
+
+def _domain_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in (".yml", ".yaml"))
+        else:
+            files.append(path)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.style_lint",
+        description="Check the writing style of bot responses (protocol 3.1).",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="domain files or directories")
+    args = parser.parse_args(argv)
+    files = _domain_files(args.paths)
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            problems += lint_domain(path)
+        except (OSError, YAMLError) as error:
+            print(f"{path}: cannot read: {error}", file=sys.stderr)
+            return 2
+    for problem in problems:
+        print(problem)
+    responses = len({(problem.path, problem.item) for problem in problems})
+    if problems:
+        print(
+            f"style_lint: {len(problems)} problem(s) in {responses} response(s), "
+            f"{len(files)} file(s) checked"
+        )
+        return 1
+    print(f"style_lint: no problems, {len(files)} file(s) checked")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
