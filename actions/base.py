@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from datetime import datetime
 
 from rasa_sdk import Action
@@ -11,8 +12,15 @@ from actions.settings import Settings
 NEXT_STEP = "next_step"
 
 
-class TenjoAction(Action):
-    """An action that reads its settings (and so its clock) from the environment by default."""
+class TenjoAction(Action, metaclass=ABCMeta):
+    """An action that reads its settings (and so its clock) from the environment by default.
+
+    Abstract, so that rasa-sdk registers only the concrete actions.
+    """
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         """`settings` is for tests; the action server passes none."""
