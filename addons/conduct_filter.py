@@ -11,10 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -25,6 +22,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from addons.component import ConfigOnlyComponent
 from addons.text_normalizer import fold
 
 CONDUCT_KEY = "conduct"
@@ -74,7 +72,7 @@ def foreign_link(text: str, allowed_domains: list[str]) -> str | None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class ConductFilter(GraphComponent, IntentClassifier):
+class ConductFilter(ConfigOnlyComponent, IntentClassifier):
     """Overrides the intent with `offensive` or `commercial` on a word-list match."""
 
     @classmethod
@@ -94,21 +92,11 @@ class ConductFilter(GraphComponent, IntentClassifier):
 
     def __init__(self, config: dict[str, Any]) -> None:
         """Loads the word lists named by the config."""
-        self._config = config
+        super().__init__(config)
         folder = Path(config["lexicon_dir"])
         self._offensive = TermMatcher(load_terms(folder / "offensive.txt"))
         self._commercial = TermMatcher(load_terms(folder / "commercial.txt"))
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> ConductFilter:
-        """Creates the component."""
-        return cls(config)
 
     def check(self, text: str) -> tuple[str, str] | None:
         """(intent, reason) when the text breaks a chat rule, else None."""

@@ -10,13 +10,12 @@ import re
 import unicodedata
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.component import ConfigOnlyComponent
 
 TOKENS_KEY = f"{TEXT}_tokens"
 
@@ -75,7 +74,7 @@ def normalize_word(word: str, abbreviations: dict[str, str]) -> str:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
-class TextNormalizer(GraphComponent):
+class TextNormalizer(ConfigOnlyComponent):
     """Sets every text token's lemma to its normalised spelling."""
 
     @staticmethod
@@ -85,21 +84,12 @@ class TextNormalizer(GraphComponent):
 
     def __init__(self, config: dict[str, Any]) -> None:
         """Builds the abbreviation table from the defaults and the config."""
+        super().__init__(config)
         self._abbreviations = {
             **DEFAULT_ABBREVIATIONS,
             **{fold(k): v for k, v in (config.get("abbreviations") or {}).items()},
         }
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TextNormalizer:
-        """Creates the component."""
-        return cls(config)
 
     def _normalize(self, message: Message) -> None:
         for token in message.get(TOKENS_KEY) or []:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -22,6 +19,8 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from addons.component import ConfigOnlyComponent
 
 UNDERSTANDING_KEY = "understanding"
 CHECK_INTENT = "check_understanding"
@@ -44,7 +43,7 @@ def full_label(data: dict[str, Any], retrieval_intents: list[str]) -> tuple[str,
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class UnderstandingCheck(GraphComponent, IntentClassifier):
+class UnderstandingCheck(ConfigOnlyComponent, IntentClassifier):
     """Replaces uncertain request intents with `check_understanding`."""
 
     @classmethod
@@ -62,20 +61,6 @@ class UnderstandingCheck(GraphComponent, IntentClassifier):
             "retrieval_intents": ["faq"],
         }
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        """Keeps the config."""
-        self._config = config
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnderstandingCheck:
-        """Creates the component."""
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Flags uncertain requests and records the label they stood for."""

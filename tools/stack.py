@@ -131,15 +131,26 @@ class Stack:
         return max((p.returncode or 0) for p in self.processes.values())
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
-    """`make run`: start everything, print where, wait for Ctrl-C."""
+    """`make run`: start everything, print where, wait for Ctrl-C (or SIGTERM)."""
+    # Also when started from a script, where SIGINT may arrive ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     env = stack_env()
     if not (ROOT / env["RASA_MODEL"]).exists():
         print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
         return 1
     stack = Stack(env)
     print("Starting the action server and the Rasa server (about a minute)...", flush=True)
-    stack.start()
+    try:
+        stack.start()
+    except KeyboardInterrupt:
+        stack.stop()
+        return 130
     print(
         f"Ready. REST: http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook  "
         f"socket.io: http://127.0.0.1:{env['RASA_PORT']}/socket.io  (Ctrl-C stops all)",
