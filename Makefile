@@ -27,7 +27,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 install: $(BIN)/.installed ## Create .venv with Python 3.10 and install everything
 
-$(MODEL): $(BIN)/.installed $(TRAINING_INPUTS)
+$(MODEL): $(TRAINING_INPUTS) | $(BIN)/.installed
 	$(BIN)/rasa train --fixed-model-name tenjo --out models
 	@touch $@
 

@@ -9,11 +9,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.office_hours import (
-    describe_opening,
+    describe_next_opening,
     describe_schedule,
     holiday_name,
     is_open,
-    next_opening,
     to_bogota,
 )
 from actions.settings import Settings
@@ -66,7 +65,7 @@ def say_office_hours(dispatcher: CollectingDispatcher, settings: Settings) -> No
     if is_open(now, schedule):
         dispatcher.utter_message(response="utter_office_open_now")
     else:
-        opening = describe_opening(next_opening(now, schedule), now)
+        opening = describe_next_opening(now, schedule)
         holiday = holiday_name(to_bogota(now).date(), schedule)
         if holiday:
             dispatcher.utter_message(

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from rasa_sdk import Action
 
-from actions.settings import Settings
+from actions.office_hours import is_open
+from actions.settings import Settings, environment_settings
 
 NEXT_STEP = "next_step"
 
@@ -29,9 +30,13 @@ class TenjoAction(Action, metaclass=ABCMeta):
 
     @property
     def settings(self) -> Settings:
-        """The settings given, or those of the environment now."""
-        return self._settings or Settings.from_env()
+        """The settings given, or those of the environment."""
+        return self._settings or environment_settings()
 
     def now(self) -> datetime:
         """The current time from the settings' clock."""
         return self.settings.clock()
+
+    def staffed_now(self) -> bool:
+        """Whether agents attend the chat at this moment."""
+        return is_open(self.now(), self.settings.schedule)

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TenjoAction
-from actions.office_hours import describe_opening, describe_schedule, is_open, next_opening
+from actions.office_hours import describe_next_opening, describe_schedule
 
 
 class ActionRequestHuman(TenjoAction):
@@ -26,15 +26,14 @@ class ActionRequestHuman(TenjoAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Outside hours: schedule and next opening; always: the PQRD form."""
-        now = self.now()
         schedule = self.settings.schedule
-        if is_open(now, schedule):
+        if self.staffed_now():
             dispatcher.utter_message(response="utter_agents_unavailable")
         else:
             dispatcher.utter_message(
                 response="utter_agents_offline",
                 schedule=describe_schedule(schedule),
-                next_opening=describe_opening(next_opening(now, schedule), now),
+                next_opening=describe_next_opening(self.now(), schedule),
             )
         dispatcher.utter_message(response="utter_pqrd_alternative")
         return []

@@ -319,3 +319,8 @@ def describe_opening(opening: datetime, now: datetime) -> str:
         return f"mañana, {_describe_date(opening.date())}, {_at_time(clock)}"
     with_year = opening.year != now.year
     return f"el {_describe_date(opening.date(), with_year=with_year)} {_at_time(clock)}"
+
+
+def describe_next_opening(moment: datetime, schedule: Schedule) -> str:
+    """The next opening after `moment`, in words (see `describe_opening`)."""
+    return describe_opening(next_opening(moment, schedule), moment)

@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import previous_action
-from actions.office_hours import is_open
 from actions.understanding import offer_other_ways
 
 
@@ -27,7 +26,7 @@ class ActionHandleUnsatisfied(TenjoAction):
         """Sends the apology, the request for detail and the offers."""
         dispatcher.utter_message(response="utter_unsatisfied")
         dispatcher.utter_message(response="utter_ask_detail")
-        offer_other_ways(dispatcher, is_open(self.now(), self.settings.schedule))
+        offer_other_ways(dispatcher, self.staffed_now())
         return []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from actions.clock import Clock, clock_from_setting
 from actions.office_hours import Schedule
@@ -57,3 +58,9 @@ class Settings:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             clock=clock_from_setting(env.get("TENJO_FAKE_NOW")),
         )
+
+
+@lru_cache(maxsize=1)
+def environment_settings() -> Settings:
+    """The settings of this process's environment, read once on first use."""
+    return Settings.from_env()

@@ -16,7 +16,6 @@ from actions.conversation import (
     previous_action,
     question_label,
 )
-from actions.office_hours import is_open
 
 PENDING_LABEL = "pending_label"
 # Unclear messages in a row after which the bot stops asking and offers other ways (P4).
@@ -87,7 +86,7 @@ class ActionClarify(TenjoAction):
     ) -> list[dict[str, Any]]:
         """Asks for detail, or offers the other ways."""
         if consecutive_unclear(tracker) >= UNCLEAR_BEFORE_OFFER:
-            offer_other_ways(dispatcher, is_open(self.now(), self.settings.schedule))
+            offer_other_ways(dispatcher, self.staffed_now())
         else:
             dispatcher.utter_message(response="utter_ask_detail")
         return [SlotSet(PENDING_LABEL, None)]
