@@ -9,10 +9,13 @@ BIN := $(VENV)/bin
 MODEL := models/tenjo.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
 
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run test lint check validate style conversation-tests clean
+.PHONY: help install train run test lint check validate style conversation-tests browser agent clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -33,11 +36,11 @@ $(MODEL): $(TRAINING_INPUTS) | $(BIN)/.installed
 
 train: $(MODEL) ## Train the model when data/, domain.yml or config.yml changed
 
-run: $(MODEL) ## Start the action server and the Rasa server (Ctrl-C stops both)
+run: $(MODEL) ## Start the Rasa server, the action server and the web app (Ctrl-C stops all)
 	$(BIN)/python -m tools.stack
 
 lint: $(BIN)/.installed ## Python lint (ruff)
-	$(BIN)/ruff check actions addons store tools tests
+	$(BIN)/ruff check actions addons store console tools tests
 
 validate: $(BIN)/.installed
 	$(BIN)/rasa data validate --quiet
@@ -50,7 +53,18 @@ check: validate style ## Everything an editor should run: data validation and st
 conversation-tests: $(MODEL) ## Conversation tests (tests/test_*_stories.yml) with rasa test
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results/conversations
 
-test: lint check $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+browser: $(CHROMIUM) ## Debian's chromium for the browser tests (apt-get, once)
+
+agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=ana NAME="Ana Pérez"
+	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez"'; exit 1; }
+	$(BIN)/python -m store.migrate
+	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))"
+
+test: lint check browser $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
 	$(MAKE) conversation-tests
 

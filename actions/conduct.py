@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import conduct_violations, previous_action
 from store.db import session_for
+from store.handoffs import end_open_handoff
 from store.moderation import record_moderation
 
 WARNINGS = {"offensive": "utter_conduct_warning", "commercial": "utter_commercial_warning"}
@@ -43,10 +44,12 @@ class ActionModerateConduct(TenjoAction):
                 "ended" if ended else "warned",
                 settings.clock(),
             )
+            if ended:
+                end_open_handoff(session, tracker.sender_id, "conduct", settings.clock())
         if ended:
             dispatcher.utter_message(response="utter_conversation_ended")
             dispatcher.utter_message(json_message={"chat_closed": {"reason": "conduct"}})
-            return [SlotSet(NEXT_STEP, "listen"), ConversationPaused()]
+            return [SlotSet(NEXT_STEP, "listen"), SlotSet("handoff", None), ConversationPaused()]
         dispatcher.utter_message(response=WARNINGS.get(rule, "utter_conduct_warning"))
         name_awaited = not tracker.get_slot("nombre") and previous_action(tracker) in (
             None,

@@ -119,3 +119,58 @@ def consecutive_unclear(tracker: Tracker) -> int:
             break
         count += 1
     return count
+
+
+# The text Rasa gives to an event sent through its HTTP API (`trigger_intent`).
+EXTERNAL_TEXT_PREFIX = "EXTERNAL: "
+# Citizen messages that carry no substance for an agent's answer.
+SMALL_TALK_INTENTS = {
+    "greet", "goodbye", "affirm", "deny", "thank", "inform_name", "refuse_name",
+    "inform_contact", "bot_challenge", "ask_rules",
+}
+
+
+def is_external(message: dict[str, Any]) -> bool:
+    """Whether the message came through Rasa's HTTP API, not typed by the citizen.
+
+    A citizen can type `/EXTERNAL_x{…}` and Rasa takes it as that intent, but its
+    text stays as typed; only the API gives the text `EXTERNAL: <intent>`.
+    """
+    intent = (message.get("intent") or {}).get("name") or ""
+    return bool(intent) and message.get("text") == EXTERNAL_TEXT_PREFIX + intent
+
+
+def is_withheld(event: dict[str, Any]) -> bool:
+    """A citizen message that broke a chat rule: never shown to agents (P10)."""
+    return intent_of(event) in CONDUCT_INTENTS
+
+
+def transcript(tracker: Tracker) -> list[tuple[str, str, float]]:
+    """(author, text, timestamp) of the session's messages, without withheld or API ones."""
+    lines = []
+    for event in session_events(tracker):
+        text = (event.get("text") or "").strip()
+        if not text:
+            continue
+        if event.get("event") == "user":
+            parse_data = event.get("parse_data") or {}
+            if is_withheld(event) or is_external({**parse_data, "text": event.get("text")}):
+                continue
+            lines.append(("citizen", text, float(event.get("timestamp") or 0)))
+        elif event.get("event") == "bot":
+            lines.append(("bot", text, float(event.get("timestamp") or 0)))
+    return lines
+
+
+def citizen_question(tracker: Tracker) -> str:
+    """What the citizen asked in this session, for an answer by e-mail (P15)."""
+    asked = []
+    for event in user_events(session_events(tracker)):
+        text = (event.get("text") or "").strip()
+        parse_data = event.get("parse_data") or {}
+        if not text or is_withheld(event) or is_external({**parse_data, "text": text}):
+            continue
+        if intent_of(event) in SMALL_TALK_INTENTS:
+            continue
+        asked.append(text)
+    return "\n".join(asked)

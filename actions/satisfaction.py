@@ -11,6 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import previous_action
 from actions.understanding import offer_other_ways
+from store.db import session_for
+from store.followups import follow_ups_of
+from store.handoffs import end_open_handoff
 
 
 class ActionHandleUnsatisfied(TenjoAction):
@@ -42,6 +45,8 @@ class ActionHandleClosing(TenjoAction):
     ) -> list[dict[str, Any]]:
         """Chooses between asking satisfaction again, other questions, and the farewell."""
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if tracker.get_slot("handoff") == "waiting":
+            return self._leave_queue(dispatcher, tracker)
         if previous_action(tracker) == "utter_ask_satisfaction":
             dispatcher.utter_message(response="utter_before_goodbye")
             return [SlotSet(NEXT_STEP, "ask_satisfaction")]
@@ -49,3 +54,16 @@ class ActionHandleClosing(TenjoAction):
             dispatcher.utter_message(response="utter_you_are_welcome")
             return [SlotSet(NEXT_STEP, "ask_more_questions")]
         return [SlotSet(NEXT_STEP, "farewell")]
+
+    def _leave_queue(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+        """A goodbye while waiting for an agent: out of the queue, e-mail kept if consented."""
+        with session_for(self.settings.database_url) as session:
+            handoff = end_open_handoff(session, tracker.sender_id, "abandoned", self.now())
+            emails = [
+                f.email for f in follow_ups_of(session, tracker.sender_id)
+                if handoff is not None and f.handoff_id == handoff.id and f.status == "pending"
+            ]
+        dispatcher.utter_message(response="utter_left_queue")
+        if emails:
+            dispatcher.utter_message(response="utter_follow_up_promised", email=emails[-1])
+        return [SlotSet("handoff", None), SlotSet(NEXT_STEP, "farewell")]

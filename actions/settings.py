@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from actions.clock import Clock, clock_from_setting
 from actions.office_hours import Schedule
+from store.clock import Clock, clock_from_setting
 
 DEFAULT_PQRD_URL = "http://www.tenjo-cundinamarca.gov.co/Ciudadanos/Paginas/PQRD-Identificacion.aspx"
 DEFAULT_SURVEY_URL = "http://186.28.255.236/encuesta/"

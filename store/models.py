@@ -1,13 +1,130 @@
-"""SQLAlchemy models of the app's tables."""
+"""SQLAlchemy models of the app's tables (the schema itself lives in Alembic migrations)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, String
-from sqlalchemy.orm import declarative_base
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware UTC datetime on every engine (SQLite keeps no zone: it is put back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass an aware one")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Agent(Base):
+    """A CISAT agent's personal account for the console."""
+
+    __tablename__ = "agents"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    display_name = Column(String(128), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(UtcDateTime, nullable=False)
+
+
+class Handoff(Base):
+    """A citizen's request to be served by an agent (P14).
+
+    status: waiting → taken → closed, or waiting → expired (nobody took it in
+    time), or waiting → closed with outcome `abandoned` (the citizen left).
+    """
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_status_requested", "status", "requested_at"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    citizen_name = Column(String(128), nullable=True)
+    topic = Column(String(64), nullable=True)  # full label, e.g. faq/impuesto_predial
+    status = Column(String(16), nullable=False, default="waiting")
+    requested_at = Column(UtcDateTime, nullable=False)
+    taken_at = Column(UtcDateTime, nullable=True)
+    closed_at = Column(UtcDateTime, nullable=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    outcome = Column(String(32), nullable=True)
+
+    agent = relationship(Agent, lazy="joined")
+    messages = relationship(
+        "HandoffMessage", back_populates="handoff", order_by="HandoffMessage.id"
+    )
+
+
+class HandoffMessage(Base):
+    """A message of a handed-off conversation: the transcript so far, then the live chat.
+
+    author: citizen | bot | agent. Agent messages are `delivered_at` once the bot
+    has passed them to the citizen. Withheld messages (P10) are never stored here.
+    """
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    author = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    delivered_at = Column(UtcDateTime, nullable=True)
+
+    handoff = relationship(Handoff, back_populates="messages")
+
+
+class FollowUp(Base):
+    """A question to answer by e-mail (P15), only with the citizen's recorded consent.
+
+    status: on_hold (given while waiting for an agent; becomes pending if the
+    citizen is not served, cancelled if served) → pending → answered | failed.
+    """
+
+    __tablename__ = "follow_ups"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=True)
+    citizen_name = Column(String(128), nullable=True)
+    question = Column(Text, nullable=False, default="")
+    email = Column(String(254), nullable=False)
+    consent_given = Column(Boolean, nullable=False)
+    consent_at = Column(UtcDateTime, nullable=False)
+    status = Column(String(16), nullable=False, index=True)
+    created_at = Column(UtcDateTime, nullable=False)
+    answered_at = Column(UtcDateTime, nullable=True)
+    answer = Column(Text, nullable=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text, nullable=True)
 
 
 class ModerationRecord(Base):
@@ -20,4 +137,4 @@ class ModerationRecord(Base):
     rule = Column(String(32), nullable=False)  # offensive | commercial
     reason = Column(String(255), nullable=False, default="")  # what matched, e.g. "word:hp"
     outcome = Column(String(16), nullable=False)  # warned | ended
-    created_at = Column(DateTime(timezone=True), nullable=False, default=datetime.utcnow)
+    created_at = Column(UtcDateTime, nullable=False)

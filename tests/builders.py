@@ -11,7 +11,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clock import clock_from_setting
+from store.clock import clock_from_setting
 from actions.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

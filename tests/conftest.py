@@ -1,4 +1,4 @@
-"""Session fixtures: the real action server and Rasa server, started once for all tests."""
+"""Session fixtures: the real Rasa server, action server and web app, started once for all."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ class LiveStack:
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.env['RASA_PORT']}"
 
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['WEB_PORT']}"
+
     def say(self, sender: str, text: str) -> list[dict]:
         """Sends a message on the REST channel; the bot's messages in order."""
         body = json.dumps({"sender": sender, "message": text}).encode()
@@ -74,6 +78,9 @@ def live(tmp_path_factory) -> Iterator[LiveStack]:
     env = stack_env({
         "RASA_PORT": free_port(),
         "ACTIONS_PORT": free_port(),
+        "WEB_PORT": free_port(),
+        "SWEEP_INTERVAL_SECONDS": "0.5",
+        "HANDOFF_TIMEOUT_SECONDS": "300",
         "DATABASE_URL": database_url,
         "TENJO_FAKE_NOW": f"@{clock_file}",
         "RASA_TOKEN": "test-token",

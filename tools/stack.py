@@ -27,6 +27,7 @@ DEFAULTS = {
     "RASA_TOKEN": "dev-token-change-me",
     "RASA_MODEL": "models/tenjo.tar.gz",
 }
+PYTHON = str(Path(sys.executable))
 
 
 def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -54,6 +55,7 @@ def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
             "--credentials", "credentials.yml",
             "--cors", env.get("RASA_CORS", "*"),
         ],
+        "web": [PYTHON, "-m", "console", "serve"],
     }
 
 
@@ -62,6 +64,7 @@ def health_urls(env: Mapping[str, str]) -> dict[str, str]:
     return {
         "actions": f"http://127.0.0.1:{env['ACTIONS_PORT']}/health",
         "rasa": f"http://127.0.0.1:{env['RASA_PORT']}/",
+        "web": f"http://127.0.0.1:{env['WEB_PORT']}/healthz",
     }
 
 
@@ -82,8 +85,12 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, timeout: float = 240.0) -> Stack:
-        """Starts every process and waits until each answers its health URL."""
+        """Migrates the database, starts every process and waits until each answers."""
         (ROOT / "var").mkdir(exist_ok=True)
+        subprocess.run(
+            [PYTHON, "-m", "store.migrate"], cwd=ROOT, env=self.env, check=True,
+            stdout=subprocess.DEVNULL,
+        )
         for name, command in commands(self.env).items():
             output = None
             if self.log_dir is not None:
@@ -145,7 +152,8 @@ def main() -> int:
         print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
         return 1
     stack = Stack(env)
-    print("Starting the action server and the Rasa server (about a minute)...", flush=True)
+    print("Starting the action server, the Rasa server and the web app (about a minute)...",
+          flush=True)
     try:
         stack.start()
     except KeyboardInterrupt:
@@ -153,7 +161,8 @@ def main() -> int:
         return 130
     print(
         f"Ready. REST: http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook  "
-        f"socket.io: http://127.0.0.1:{env['RASA_PORT']}/socket.io  (Ctrl-C stops all)",
+        f"socket.io: http://127.0.0.1:{env['RASA_PORT']}/socket.io  "
+        f"Agents' console: http://127.0.0.1:{env['WEB_PORT']}/console/  (Ctrl-C stops all)",
         flush=True,
     )
     return stack.wait()

@@ -4,7 +4,6 @@ import pytest
 from rasa_sdk.events import ConversationPaused, SlotSet
 
 from actions.conduct import ActionModerateConduct
-from actions.human import ActionRequestHuman
 from actions.satisfaction import ActionHandleClosing, ActionHandleUnsatisfied
 from actions.session import ActionSessionStart
 from actions.settings import DEFAULT_PQRD_URL
@@ -81,11 +80,6 @@ def test_closing(previous, message, step, expected):
     assert responses(messages) == expected
 
 
-@pytest.fixture
-def database(tmp_path):
-    return f"sqlite:///{tmp_path}/app.db"
-
-
 def test_first_insult_warns_and_asks_the_name_again(database):
     events = [*start(), user("hola", "greet"), action("utter_greet"), action("utter_ask_name"),
               action("action_listen"),
@@ -104,7 +98,8 @@ def test_second_violation_ends_the_chat(database):
               user("hp", "offensive")]
     result, messages = run(ActionModerateConduct(settings_at(STAFFED, database)), events,
                            slots={"nombre": "Ana"})
-    assert result == [SlotSet("next_step", "listen"), ConversationPaused()]
+    assert result == [SlotSet("next_step", "listen"), SlotSet("handoff", None),
+                      ConversationPaused()]
     assert responses(messages)[0] == "utter_conversation_ended"
     assert messages[1]["custom"] == {"chat_closed": {"reason": "conduct"}}
     with session_for(database) as session:
@@ -118,26 +113,6 @@ def test_commercial_message_gets_the_rules_reminder(database):
                            slots={"nombre": "Ana"})
     assert result == [SlotSet("next_step", "listen")]
     assert responses(messages) == ["utter_commercial_warning"]
-
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (STAFFED, ["utter_agents_unavailable", "utter_pqrd_alternative"]),
-        (EVENING, ["utter_agents_offline", "utter_pqrd_alternative"]),
-        ("2026-12-08T10:00:00-05:00", ["utter_agents_offline", "utter_pqrd_alternative"]),
-    ],
-)
-def test_request_human(moment, expected):
-    _, messages = run(ActionRequestHuman(settings_at(moment)),
-                      [*start(), user("un funcionario", "request_human")])
-    assert responses(messages) == expected
-
-
-def test_request_human_outside_hours_gives_the_next_opening():
-    _, messages = run(ActionRequestHuman(settings_at("2026-12-04T16:30:00-05:00")),
-                      [*start(), user("un funcionario", "request_human")])
-    assert messages[0]["next_opening"] == "el lunes 7 de diciembre a las 8:00 a. m."
 
 
 @pytest.mark.parametrize(

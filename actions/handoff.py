@@ -1,0 +1,231 @@
+"""P14: the hand-off to an agent, from the bot's side.
+
+The store is the source of truth: the console changes a hand-off there, then
+wakes the bot with an `EXTERNAL_…` intent through Rasa's HTTP API. Each action
+here checks the store before acting, so a citizen who types
+`/EXTERNAL_handoff_closed` can neither pose as an agent nor end a hand-off.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import NEXT_STEP, TenjoAction
+from actions.conversation import is_external, pending_question, transcript
+from actions.office_hours import describe_next_opening, describe_schedule
+from store.db import session_for
+from store.followups import follow_ups_of
+from store.handoffs import (
+    CLOSED,
+    EXPIRED,
+    TAKEN,
+    add_message,
+    latest_handoff,
+    open_handoff,
+    queue_position,
+    request_handoff,
+    take_undelivered_agent_messages,
+)
+
+HANDOFF = "handoff"
+# Outcomes after which the citizen is asked whether the answer was satisfactory.
+SERVED_OUTCOMES = ("resolved", "referred_pqrd", "follow_up", "unresolved")
+
+
+def _at(timestamp: float, fallback: datetime) -> datetime:
+    return datetime.fromtimestamp(timestamp, timezone.utc) if timestamp else fallback
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("text") or "").strip()
+
+
+class HandoffAction(TenjoAction):
+    """Common ground: the store session and the handling of typed `/EXTERNAL_…` messages."""
+
+    def store(self):
+        """A store session (use it as a context manager)."""
+        return session_for(self.settings.database_url)
+
+    def relay_typed_text(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+        """A message typed by the citizen that imitates an API event: kept for the agent.
+
+        With a hand-off open it goes to the agent as the citizen's words (nothing said
+        is lost); otherwise the bot asks for detail, as for any unclear message.
+        """
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is not None:
+                add_message(session, handoff.id, "citizen", _latest_text(tracker), self.now())
+                return [SlotSet(NEXT_STEP, "listen")]
+        dispatcher.utter_message(response="utter_ask_detail")
+        return [SlotSet(NEXT_STEP, "listen")]
+
+
+class ActionRequestHuman(HandoffAction):
+    """During staffed hours, queues the citizen for an agent; otherwise the schedule.
+
+    Both end with the offer of an answer by e-mail (P15).
+    """
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Queues and tells the place in line, or tells when agents attend."""
+        if not self.staffed_now():
+            schedule = self.settings.schedule
+            dispatcher.utter_message(
+                response="utter_agents_offline",
+                schedule=describe_schedule(schedule),
+                next_opening=describe_next_opening(self.now(), schedule),
+            )
+            dispatcher.utter_message(response="utter_pqrd_alternative")
+            dispatcher.utter_message(response="utter_offer_follow_up_later")
+            return [SlotSet(NEXT_STEP, "offer_follow_up")]
+        dispatcher.utter_message(response="utter_please_wait")
+        now = self.now()
+        lines = [(author, text, _at(when, now)) for author, text, when in transcript(tracker)]
+        label = (pending_question(tracker) or (None, True))[0]
+        with self.store() as session:
+            handoff = request_handoff(
+                session, tracker.sender_id, tracker.get_slot("nombre"), label, lines, now
+            )
+            position = queue_position(session, handoff)
+        if position:
+            dispatcher.utter_message(response="utter_queued", position=position)
+        dispatcher.utter_message(response="utter_offer_follow_up_waiting")
+        return [SlotSet(HANDOFF, "waiting"), SlotSet(NEXT_STEP, "offer_follow_up")]
+
+
+class ActionRelayToAgent(HandoffAction):
+    """While handed off, the citizen's message goes to the agent and the bot stays quiet."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_relay_to_agent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Stores the message for the agent; if the hand-off ended meanwhile, resumes."""
+        text = _latest_text(tracker)
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is not None:
+                if text:
+                    add_message(session, handoff.id, "citizen", text, self.now())
+                return []
+        # The store says the hand-off ended but the bot was not told: resume the protocol.
+        dispatcher.utter_message(response="utter_handoff_ended")
+        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
+
+
+class ActionDeliverAgentMessage(HandoffAction):
+    """Passes the agent's undelivered messages to the citizen, each once, in order."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_deliver_agent_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Sends the texts the store holds (never the text of the event itself)."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            messages = take_undelivered_agent_messages(session, tracker.sender_id, self.now())
+            texts = [message.text for message in messages]
+        for text in texts:
+            dispatcher.utter_message(text=text)
+        return [SlotSet(NEXT_STEP, "listen")]
+
+
+class ActionHandoffTaken(HandoffAction):
+    """Tells the citizen that an agent took the conversation."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handoff_taken"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Only when the store says it is taken; the agent's name comes from the store."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != TAKEN:
+                return [SlotSet(NEXT_STEP, "listen")]
+            agent_name = handoff.agent.display_name if handoff.agent else ""
+        if agent_name:
+            dispatcher.utter_message(response="utter_handoff_taken", agent_name=agent_name)
+        else:
+            dispatcher.utter_message(response="utter_handoff_taken_anonymous")
+        return [SlotSet(HANDOFF, "taken"), SlotSet(NEXT_STEP, "listen")]
+
+
+class ActionHandoffClosed(HandoffAction):
+    """The agent closed the conversation: the bot resumes with P11."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handoff_closed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Resumes only for a hand-off the store shows closed by its agent."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            handoff = latest_handoff(session, tracker.sender_id)
+            closed = (
+                handoff is not None
+                and handoff.status == CLOSED
+                and handoff.outcome in SERVED_OUTCOMES
+            )
+        if not closed or tracker.get_slot(HANDOFF) is None:
+            return [SlotSet(NEXT_STEP, "listen")]
+        dispatcher.utter_message(response="utter_handoff_ended")
+        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
+
+
+class ActionHandoffExpired(HandoffAction):
+    """Nobody took the hand-off in time: apology, PQRD, and the e-mail (P15)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handoff_expired"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Confirms the promised e-mail when the citizen left one, or offers it."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            handoff = latest_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != EXPIRED or tracker.get_slot(HANDOFF) is None:
+                return [SlotSet(NEXT_STEP, "listen")]
+            emails = [
+                f.email for f in follow_ups_of(session, tracker.sender_id)
+                if f.handoff_id == handoff.id and f.status == "pending"
+            ]
+        dispatcher.utter_message(response="utter_handoff_expired")
+        dispatcher.utter_message(response="utter_pqrd_alternative")
+        if emails:
+            dispatcher.utter_message(response="utter_follow_up_promised", email=emails[-1])
+            return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_more_questions")]
+        dispatcher.utter_message(response="utter_offer_follow_up_later")
+        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "offer_follow_up")]

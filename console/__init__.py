@@ -1,0 +1,55 @@
+"""The agents' web console: `create_app(settings, relay)` builds the Flask app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, redirect, url_for
+from flask_wtf.csrf import CSRFProtect
+
+from console.presenters import duration
+from console.relay import RasaRelay, Relay, RelayError
+from console.scripts import DomainTexts
+from console.settings import ConsoleSettings
+from console.web import EXTENSION, Services, close_db
+
+__all__ = ["ConsoleSettings", "RelayError", "create_app"]
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None) -> Flask:
+    """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`."""
+    from console import auth, handoffs, health, queue, security
+
+    settings = settings or ConsoleSettings.from_env()
+    app = Flask(__name__, static_url_path="/console/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        SESSION_COOKIE_NAME="tenjo_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_ENABLED=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    texts = DomainTexts.load(settings.domain_path, settings.pqrd_url, settings.survey_url)
+    app.extensions[EXTENSION] = Services(settings, relay or RasaRelay(settings), texts)
+    app.teardown_appcontext(close_db)
+    app.add_template_filter(duration, "duration")
+    CSRFProtect(app)
+    security.install(app)
+    auth.install(app)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(queue.blueprint)
+    app.register_blueprint(handoffs.blueprint)
+    app.add_url_rule("/console", "console_root", lambda: redirect(url_for("queue.index")))
+    return app

@@ -1,0 +1,115 @@
+"""Command line of the console.
+
+    python -m console [serve]                       serve the console with waitress
+    python -m console create-agent USERNAME --name "Nombre" [--password-stdin]
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from contextlib import suppress
+
+from console.settings import DEFAULT_SECRET_KEY, ConsoleSettings
+
+log = logging.getLogger("console")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def serve(settings: ConsoleSettings) -> None:
+    """Migrates the database, starts the expiry sweeper and serves until SIGTERM/SIGINT."""
+    from waitress import create_server
+
+    from console import create_app
+    from console.relay import RasaRelay
+    from console.sweeper import Sweeper
+    from store.db import migrate
+
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        log.warning("CONSOLE_SECRET_KEY is not set: using the development key")
+    migrate(settings.database_url)
+    relay = RasaRelay(settings)
+    app = create_app(settings, relay=relay)
+    server = create_server(app, host=settings.web_host, port=settings.web_port, threads=8)
+    sweeper = Sweeper(settings, relay).start()
+
+    def stop(signum, _frame):
+        log.info("signal %s: stopping", signum)
+        raise SystemExit(0)  # waitress's run() closes the server on SystemExit
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("console on http://%s:%s/console/", settings.web_host, settings.web_port)
+    try:
+        server.run()
+    finally:
+        sweeper.stop()
+        with suppress(OSError):
+            server.close()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Contraseña: ")
+    second = getpass.getpass("Repita la contraseña: ")
+    if first != second:
+        raise ValueError("Las contraseñas no coinciden.")
+    return first
+
+
+def create_agent(settings: ConsoleSettings, username: str, name: str, from_stdin: bool) -> int:
+    """Creates an agent account; prints the result; the exit code."""
+    from console.accounts import AccountError, create_agent_account
+    from store.db import migrate
+
+    try:
+        password = _read_password(from_stdin)
+        migrate(settings.database_url)
+        agent = create_agent_account(
+            settings.database_url, username, name, password, settings.clock()
+        )
+    except (AccountError, ValueError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    print(f"Cuenta creada: {agent.username} ({agent.display_name}).")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's arguments."""
+    main = argparse.ArgumentParser(prog="python -m console", description="Consola de funcionarios")
+    commands = main.add_subparsers(dest="command")
+    commands.add_parser("serve", help="sirve la consola (por defecto)")
+    agent = commands.add_parser("create-agent", help="crea la cuenta de un funcionario")
+    agent.add_argument("username", help="usuario de ingreso, por ejemplo amartinez")
+    agent.add_argument("--name", required=True, help="nombre completo que ven los ciudadanos")
+    agent.add_argument(
+        "--password-stdin", action="store_true", help="lee la contraseña de la entrada estándar"
+    )
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command; the exit code."""
+    arguments = parser().parse_args(argv)
+    quiet = arguments.command == "create-agent"
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = ConsoleSettings.from_env()
+    except ValueError as error:
+        print(f"Error de configuración: {error}", file=sys.stderr)
+        return 2
+    if arguments.command == "create-agent":
+        return create_agent(settings, arguments.username, arguments.name, arguments.password_stdin)
+    serve(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Settings of the agents' console, read from the environment (see `.env.example`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store.clock import Clock, clock_from_setting
+
+# The protocol's links; the same defaults as actions/settings.py.
+DEFAULT_PQRD_URL = "http://www.tenjo-cundinamarca.gov.co/Ciudadanos/Paginas/PQRD-Identificacion.aspx"
+DEFAULT_SURVEY_URL = "http://186.28.255.236/encuesta/"
+DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
+DEFAULT_RASA_TOKEN = "dev-token-change-me"
+DEFAULT_SECRET_KEY = "dev-console-secret-change-me"
+DEFAULT_DOMAIN_PATH = Path(__file__).resolve().parent.parent / "domain.yml"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(env: Mapping[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _raw(env, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from error
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _raw(env, name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from error
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _positive_int(env, name, default)
+    if value > 65535:
+        raise ValueError(f"{name} must be a TCP port (1-65535), not {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _raw(env, name).lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Everything the console takes from the environment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = DEFAULT_RASA_TOKEN
+    secret_key: str = DEFAULT_SECRET_KEY
+    session_minutes: int = 480
+    secure_cookies: bool = False
+    handoff_timeout_seconds: int = 300
+    sweep_interval_seconds: float = 5.0
+    pqrd_url: str = DEFAULT_PQRD_URL
+    survey_url: str = DEFAULT_SURVEY_URL
+    domain_path: Path = DEFAULT_DOMAIN_PATH
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    clock: Clock = field(default=clock_from_setting(None), compare=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ConsoleSettings:
+        """Reads the settings; a bad value raises ValueError naming the variable."""
+        env = os.environ if env is None else env
+        rasa_port = _port(env, "RASA_PORT", 5005)
+        try:
+            clock = clock_from_setting(_raw(env, "TENJO_FAKE_NOW") or None)
+        except ValueError as error:
+            raise ValueError(f"TENJO_FAKE_NOW: {error}") from error
+        return cls(
+            database_url=_raw(env, "DATABASE_URL") or DEFAULT_DATABASE_URL,
+            rasa_url=(_raw(env, "RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            rasa_token=_raw(env, "RASA_TOKEN") or DEFAULT_RASA_TOKEN,
+            secret_key=_raw(env, "CONSOLE_SECRET_KEY") or DEFAULT_SECRET_KEY,
+            session_minutes=_positive_int(env, "CONSOLE_SESSION_MINUTES", 480),
+            secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", False),
+            handoff_timeout_seconds=_positive_int(env, "HANDOFF_TIMEOUT_SECONDS", 300),
+            sweep_interval_seconds=_positive_float(env, "SWEEP_INTERVAL_SECONDS", 5.0),
+            pqrd_url=_raw(env, "PQRD_URL") or DEFAULT_PQRD_URL,
+            survey_url=_raw(env, "SURVEY_URL") or DEFAULT_SURVEY_URL,
+            domain_path=Path(_raw(env, "DOMAIN_PATH") or DEFAULT_DOMAIN_PATH),
+            web_host=_raw(env, "WEB_HOST") or "127.0.0.1",
+            web_port=_port(env, "WEB_PORT", 8000),
+            clock=clock,
+        )

@@ -1,0 +1,104 @@
+"""Clients of the running stack, as the widget and an agent's browser use it."""
+
+from __future__ import annotations
+
+import queue
+import re
+import time
+
+import requests
+import socketio
+
+
+class SocketCitizen:
+    """A citizen on the socket.io channel with session persistence, like the widget."""
+
+    def __init__(self, rasa_url: str, session_id: str) -> None:
+        self.session_id = session_id
+        self.received: queue.Queue = queue.Queue()
+        self._client = socketio.Client(reconnection=False)
+        self._client.on("bot_uttered", self.received.put)
+        confirmed = queue.Queue()
+        self._client.on("session_confirm", confirmed.put)
+        self._client.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
+        self._client.emit("session_request", {"session_id": session_id})
+        confirmed.get(timeout=15)
+
+    def say(self, text: str, quiet: float = 2.0, timeout: float = 30.0) -> list[str]:
+        """Sends a message; the bot's texts until it has been quiet for `quiet` seconds."""
+        self._client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        return self.texts(quiet, timeout)
+
+    def texts(self, quiet: float = 2.0, timeout: float = 30.0) -> list[str]:
+        """The texts received: waits up to `timeout` for the first, then until quiet."""
+        texts = []
+        try:
+            first = self.received.get(timeout=timeout)
+        except queue.Empty:
+            return texts
+        batch = [first]
+        while True:
+            try:
+                batch.append(self.received.get(timeout=quiet))
+            except queue.Empty:
+                break
+        texts.extend(m["text"] for m in batch if m.get("text"))
+        return texts
+
+    def wait_for(self, expected: str, timeout: float = 30.0) -> list[str]:
+        """Every text received until one equals `expected` (AssertionError on timeout)."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self.received.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if message.get("text"):
+                seen.append(message["text"])
+                if message["text"] == expected:
+                    return seen
+        raise AssertionError(f"{expected!r} never arrived; received {seen!r}")
+
+    def close(self) -> None:
+        """Disconnects."""
+        self._client.disconnect()
+
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class ConsoleAgent:
+    """An agent using the console over HTTP, with its cookie and CSRF token like a browser."""
+
+    def __init__(self, console_url: str) -> None:
+        self.url = console_url.rstrip("/")
+        self.http = requests.Session()
+        self.csrf = ""
+
+    def _token_from(self, html: str) -> str:
+        match = _CSRF_META.search(html)
+        assert match, "the console page carries no CSRF token"
+        return match.group(1)
+
+    def login(self, username: str, password: str) -> requests.Response:
+        """Logs in through the login form."""
+        page = self.http.get(f"{self.url}/console/login", timeout=10)
+        token = self._token_from(page.text)
+        response = self.http.post(
+            f"{self.url}/console/login",
+            data={"username": username, "password": password, "csrf_token": token},
+            timeout=10,
+        )
+        self.csrf = self._token_from(response.text) if response.ok else ""
+        return response
+
+    def post(self, path: str, **payload) -> requests.Response:
+        """A JSON POST with the CSRF header, as the console's JavaScript sends it."""
+        return self.http.post(
+            f"{self.url}{path}", json=payload, headers={"X-CSRFToken": self.csrf}, timeout=30
+        )
+
+    def get(self, path: str) -> requests.Response:
+        """A GET with the agent's session."""
+        return self.http.get(f"{self.url}{path}", timeout=10)
