@@ -11,8 +11,8 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from store.clock import clock_from_setting
 from actions.settings import Settings
+from store.clock import clock_from_setting
 
 ROOT = Path(__file__).resolve().parent.parent
 
