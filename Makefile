@@ -11,11 +11,12 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
+WIDGET_VENDOR := console/static/widget/vendor/socket.io.min.js
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run test lint check validate style conversation-tests browser agent clean
+.PHONY: help install train run test lint check validate style conversation-tests browser widget agent clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -36,11 +37,19 @@ $(MODEL): $(TRAINING_INPUTS) | $(BIN)/.installed
 
 train: $(MODEL) ## Train the model when data/, domain.yml or config.yml changed
 
-run: $(MODEL) ## Start the Rasa server, the action server and the web app (Ctrl-C stops all)
+$(WIDGET_VENDOR): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js with npm is needed for the widget."; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	mkdir -p $(@D)
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+widget: $(WIDGET_VENDOR) ## The widget's socket.io client (npm ci in web/, pinned in its lock file)
+
+run: $(MODEL) widget ## Start the Rasa server, the action server and the web app (Ctrl-C stops all)
 	$(BIN)/python -m tools.stack
 
 lint: $(BIN)/.installed ## Python lint (ruff)
-	$(BIN)/ruff check actions addons store console tools tests
+	$(BIN)/ruff check actions addons channels store console tools tests
 
 validate: $(BIN)/.installed
 	$(BIN)/rasa data validate --quiet
@@ -64,7 +73,7 @@ agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))"
 
-test: lint check browser $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
+test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
 	$(MAKE) conversation-tests
 

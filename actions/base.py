@@ -9,6 +9,7 @@ from rasa_sdk import Action
 
 from actions.office_hours import is_open
 from actions.settings import Settings, environment_settings
+from store.clock import system_clock
 
 NEXT_STEP = "next_step"
 
@@ -36,6 +37,10 @@ class TenjoAction(Action, metaclass=ABCMeta):
     def now(self) -> datetime:
         """The current time from the settings' clock."""
         return self.settings.clock()
+
+    def wall_now(self) -> datetime:
+        """The real time, for what is measured against real silence (P3)."""
+        return system_clock()
 
     def staffed_now(self) -> bool:
         """Whether agents attend the chat at this moment."""

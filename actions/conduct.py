@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import conduct_violations, previous_action
+from store.activity import close_conversation
 from store.db import session_for
 from store.handoffs import end_open_handoff
 from store.moderation import record_moderation
@@ -46,6 +47,7 @@ class ActionModerateConduct(TenjoAction):
             )
             if ended:
                 end_open_handoff(session, tracker.sender_id, "conduct", settings.clock())
+                close_conversation(session, tracker.sender_id, "conduct", self.wall_now())
         if ended:
             dispatcher.utter_message(response="utter_conversation_ended")
             dispatcher.utter_message(json_message={"chat_closed": {"reason": "conduct"}})

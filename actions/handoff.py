@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import is_external, pending_question, transcript
 from actions.office_hours import describe_next_opening, describe_schedule
+from store.activity import touch
 from store.db import session_for
 from store.followups import follow_ups_of
 from store.handoffs import (
@@ -51,6 +52,11 @@ class HandoffAction(TenjoAction):
     def store(self):
         """A store session (use it as a context manager)."""
         return session_for(self.settings.database_url)
+
+    def restart_silence(self, tracker: Tracker) -> None:
+        """The bot speaks again after the hand-off: the inactivity rule counts from now."""
+        with self.store() as session:
+            touch(session, tracker.sender_id, self.wall_now(), create=False)
 
     def relay_typed_text(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         """A message typed by the citizen that imitates an API event: kept for the agent.
@@ -197,6 +203,7 @@ class ActionHandoffClosed(HandoffAction):
             )
         if not closed or tracker.get_slot(HANDOFF) is None:
             return [SlotSet(NEXT_STEP, "listen")]
+        self.restart_silence(tracker)
         dispatcher.utter_message(response="utter_handoff_ended")
         return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
 
@@ -222,6 +229,7 @@ class ActionHandoffExpired(HandoffAction):
                 f.email for f in follow_ups_of(session, tracker.sender_id)
                 if f.handoff_id == handoff.id and f.status == "pending"
             ]
+        self.restart_silence(tracker)
         dispatcher.utter_message(response="utter_handoff_expired")
         dispatcher.utter_message(response="utter_pqrd_alternative")
         if emails:

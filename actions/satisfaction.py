@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import previous_action
 from actions.understanding import offer_other_ways
+from store.activity import close_conversation
 from store.db import session_for
 from store.followups import follow_ups_of
 from store.handoffs import end_open_handoff
@@ -67,3 +68,21 @@ class ActionHandleClosing(TenjoAction):
         if emails:
             dispatcher.utter_message(response="utter_follow_up_promised", email=emails[-1])
         return [SlotSet("handoff", None), SlotSet(NEXT_STEP, "farewell")]
+
+
+class ActionSayFarewell(TenjoAction):
+    """P12: the farewell with the survey; no inactivity prompt follows it."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_say_farewell"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Says goodbye and records the chat as ended (it opens again if the citizen writes)."""
+        dispatcher.utter_message(response="utter_farewell")
+        with session_for(self.settings.database_url) as session:
+            close_conversation(session, tracker.sender_id, "farewell", self.wall_now(),
+                               create=False)
+        return []

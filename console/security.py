@@ -8,7 +8,8 @@ from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from console.web import problem
+from console.web import problem, services
+from console.widget import content_security_policy
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ def _secure_headers(response: Response) -> Response:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if not request.path.startswith("/console/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
+    elif request.blueprint == "widget":
+        # The citizens' widget: its own policy, which also lets it reach Rasa's socket.io.
+        policy = content_security_policy(services().settings)
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
 

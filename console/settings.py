@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from store.clock import Clock, clock_from_setting
 
@@ -69,6 +70,28 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, not {raw!r}")
 
 
+def _socket_url(env: Mapping[str, str], name: str) -> str:
+    raw = _raw(env, name).rstrip("/")
+    if not raw:
+        return ""
+    parsed = urlsplit(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+        raise ValueError(f"{name} must be like https://chat.example.org:5005, not {raw!r}")
+    return raw
+
+
+def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = _raw(env, name)
+    if not raw or raw == "*":
+        return ("*",)
+    origins = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for origin in origins:
+        parsed = urlsplit(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+            raise ValueError(f"{name}: {origin!r} is not an origin like https://www.example.org")
+    return origins
+
+
 @dataclass(frozen=True)
 class ConsoleSettings:
     """Everything the console takes from the environment."""
@@ -81,11 +104,18 @@ class ConsoleSettings:
     secure_cookies: bool = False
     handoff_timeout_seconds: int = 300
     sweep_interval_seconds: float = 5.0
+    inactivity_prompt_seconds: int = 60
+    inactivity_close_seconds: int = 120
     pqrd_url: str = DEFAULT_PQRD_URL
     survey_url: str = DEFAULT_SURVEY_URL
     domain_path: Path = DEFAULT_DOMAIN_PATH
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # The citizens' widget: where its socket.io client reaches Rasa ("" = the host of the
+    # request, port `rasa_port`, same scheme), and which sites may embed it ("*" = any).
+    rasa_port: int = 5005
+    chat_socket_url: str = ""
+    chat_allowed_origins: tuple[str, ...] = ("*",)
     clock: Clock = field(default=clock_from_setting(None), compare=False)
 
     @classmethod
@@ -106,10 +136,15 @@ class ConsoleSettings:
             secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", False),
             handoff_timeout_seconds=_positive_int(env, "HANDOFF_TIMEOUT_SECONDS", 300),
             sweep_interval_seconds=_positive_float(env, "SWEEP_INTERVAL_SECONDS", 5.0),
+            inactivity_prompt_seconds=_positive_int(env, "INACTIVITY_PROMPT_SECONDS", 60),
+            inactivity_close_seconds=_positive_int(env, "INACTIVITY_CLOSE_SECONDS", 120),
             pqrd_url=_raw(env, "PQRD_URL") or DEFAULT_PQRD_URL,
             survey_url=_raw(env, "SURVEY_URL") or DEFAULT_SURVEY_URL,
             domain_path=Path(_raw(env, "DOMAIN_PATH") or DEFAULT_DOMAIN_PATH),
             web_host=_raw(env, "WEB_HOST") or "127.0.0.1",
             web_port=_port(env, "WEB_PORT", 8000),
+            rasa_port=rasa_port,
+            chat_socket_url=_socket_url(env, "CHAT_SOCKET_URL"),
+            chat_allowed_origins=_origins(env, "CHAT_ALLOWED_ORIGINS"),
             clock=clock,
         )

@@ -1,4 +1,10 @@
-"""Expires hand-offs nobody took in time (P14) and tells the bot, so it apologises."""
+"""The web app's timers: hand-offs nobody took (P14) and silent citizens (P3).
+
+Both live in the store, so they survive restarts of any process; each step is
+claimed with a conditional UPDATE, so several web apps never send it twice. The
+bot is woken through Rasa's HTTP API. Hand-off times follow the settings' clock;
+silence is measured on the wall clock, like the citizen's messages.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from datetime import timedelta
 
 from console.relay import Relay, RelayError
 from console.settings import ConsoleSettings
+from store.activity import claim_due_closings, claim_due_prompts, undo_claim
+from store.clock import system_clock
 from store.db import session_for
 from store.handoffs import expire_overdue
 
@@ -31,8 +39,34 @@ def expire_overdue_handoffs(settings: ConsoleSettings, relay: Relay) -> list[int
     return [handoff_id for handoff_id, _ in expired]
 
 
+def check_inactivity(settings: ConsoleSettings, relay: Relay, now=None) -> dict[str, list[str]]:
+    """Sends the due prompts and closings (P3); the conversation ids of each sent."""
+    now = now or system_clock()
+    with session_for(settings.database_url) as session:
+        close_after = timedelta(seconds=settings.inactivity_close_seconds)
+        prompt_after = timedelta(seconds=settings.inactivity_prompt_seconds)
+        closings = claim_due_closings(
+            session, now, close_after, answer_time=max(close_after - prompt_after, timedelta(0))
+        )
+        prompts = claim_due_prompts(session, now, prompt_after)
+    sent: dict[str, list[str]] = {"prompted": [], "closed": []}
+    for step, intent, conversation_ids in (
+        ("closed", "EXTERNAL_inactivity_close", closings),
+        ("prompted", "EXTERNAL_inactivity_prompt", prompts),
+    ):
+        for conversation_id in conversation_ids:
+            try:
+                relay.trigger(conversation_id, intent, {})
+                sent[step].append(conversation_id)
+            except RelayError as error:
+                log.warning("%s not relayed, retried at the next sweep: %s", intent, error)
+                with session_for(settings.database_url) as session:
+                    undo_claim(session, conversation_id, step)
+    return sent
+
+
 class Sweeper:
-    """A daemon thread running `expire_overdue_handoffs` every `sweep_interval_seconds`."""
+    """A daemon thread running the hand-off expiry and the inactivity check periodically."""
 
     def __init__(self, settings: ConsoleSettings, relay: Relay) -> None:
         self.settings = settings
@@ -59,6 +93,10 @@ class Sweeper:
                 expired = expire_overdue_handoffs(self.settings, self.relay)
                 if expired:
                     log.info("expired hand-offs %s", expired)
+                inactive = check_inactivity(self.settings, self.relay)
+                if inactive["prompted"] or inactive["closed"]:
+                    log.info("inactivity: %d prompted, %d closed",
+                             len(inactive["prompted"]), len(inactive["closed"]))
             except Exception:  # keep sweeping whatever happened this round
                 log.exception("hand-off sweep failed")
             self._stop.wait(self.settings.sweep_interval_seconds)

@@ -138,3 +138,20 @@ class ModerationRecord(Base):
     reason = Column(String(255), nullable=False, default="")  # what matched, e.g. "word:hp"
     outcome = Column(String(16), nullable=False)  # warned | ended
     created_at = Column(UtcDateTime, nullable=False)
+
+
+class ConversationActivity(Base):
+    """When a citizen on the live channel last wrote, and the inactivity steps taken (P3).
+
+    One row per conversation: `prompted_at` when "¿Se encuentra en línea?" was sent,
+    `closed_at` and `close_reason` (inactivity | conduct) when the chat was ended.
+    """
+
+    __tablename__ = "conversation_activity"
+
+    conversation_id = Column(String(255), primary_key=True)
+    started_at = Column(UtcDateTime, nullable=False)
+    last_activity_at = Column(UtcDateTime, nullable=False, index=True)
+    prompted_at = Column(UtcDateTime, nullable=True)
+    closed_at = Column(UtcDateTime, nullable=True)
+    close_reason = Column(String(16), nullable=True)

@@ -38,8 +38,11 @@ class LiveStack:
         return f"http://127.0.0.1:{self.env['RASA_PORT']}"
 
     @property
-    def console_url(self) -> str:
+    def web_url(self) -> str:
+        """The web app: the citizens' widget at `/`, the console under `/console/`."""
         return f"http://127.0.0.1:{self.env['WEB_PORT']}"
+
+    console_url = web_url
 
     def say(self, sender: str, text: str) -> list[dict]:
         """Sends a message on the REST channel; the bot's messages in order."""

@@ -16,13 +16,19 @@ class SocketCitizen:
     def __init__(self, rasa_url: str, session_id: str) -> None:
         self.session_id = session_id
         self.received: queue.Queue = queue.Queue()
+        self.custom: list[dict] = []  # custom JSON messages, e.g. {"chat_closed": …}
         self._client = socketio.Client(reconnection=False)
-        self._client.on("bot_uttered", self.received.put)
+        self._client.on("bot_uttered", self._on_bot_message)
         confirmed = queue.Queue()
         self._client.on("session_confirm", confirmed.put)
         self._client.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
         self._client.emit("session_request", {"session_id": session_id})
         confirmed.get(timeout=15)
+
+    def _on_bot_message(self, message: dict) -> None:
+        if isinstance(message, dict) and "custom" in message:
+            self.custom.append(message["custom"])
+        self.received.put(message)
 
     def say(self, text: str, quiet: float = 2.0, timeout: float = 30.0) -> list[str]:
         """Sends a message; the bot's texts until it has been quiet for `quiet` seconds."""

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -31,11 +32,21 @@ PYTHON = str(Path(sys.executable))
 
 
 def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of the processes: this one, the defaults, then the overrides."""
+    """The environment of the processes: this one, the defaults, then the overrides.
+
+    With `REDIS_URL`, Rasa uses `endpoints.scaled.yml` (Redis lock store) and its
+    socket.io channel shares sockets through Redis (channels/socketio.py).
+    """
     env = dict(os.environ)
     for key, value in DEFAULTS.items():
         env.setdefault(key, value)
     env.update(overrides or {})
+    if env.get("REDIS_URL"):
+        redis = urlsplit(env["REDIS_URL"])
+        env.setdefault("REDIS_HOST", redis.hostname or "127.0.0.1")
+        env.setdefault("REDIS_PORT", str(redis.port or 6379))
+        env.setdefault("REDIS_DB", (redis.path or "/0").strip("/") or "0")
+        env.setdefault("RASA_ENDPOINTS", "endpoints.scaled.yml")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -51,7 +62,7 @@ def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
             "--model", env["RASA_MODEL"],
             "--port", env["RASA_PORT"],
             "--enable-api", "--auth-token", env["RASA_TOKEN"],
-            "--endpoints", "endpoints.yml",
+            "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
             "--credentials", "credentials.yml",
             "--cors", env.get("RASA_CORS", "*"),
         ],
@@ -82,6 +93,7 @@ class Stack:
 
     env: dict[str, str]
     log_dir: Path | None = None
+    names: tuple[str, ...] = ("actions", "rasa", "web")
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, timeout: float = 240.0) -> Stack:
@@ -91,17 +103,37 @@ class Stack:
             [PYTHON, "-m", "store.migrate"], cwd=ROOT, env=self.env, check=True,
             stdout=subprocess.DEVNULL,
         )
-        for name, command in commands(self.env).items():
-            output = None
-            if self.log_dir is not None:
-                self.log_dir.mkdir(parents=True, exist_ok=True)
-                output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
-            self.processes[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        for name in self.names:
+            self._launch(name)
+        self._wait_ready(self.names, timeout)
+        return self
+
+    def _launch(self, name: str) -> None:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            commands(self.env)[name], cwd=ROOT, env=self.env, stdout=output,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def kill(self, name: str) -> None:
+        """Kills one process at once (SIGKILL), as a crash would."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Starts a process again (after `kill`) and waits until it answers."""
+        self.kill(name)
+        self._launch(name)
+        self._wait_ready((name,), timeout)
+
+    def _wait_ready(self, names: tuple[str, ...], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = dict(health_urls(self.env))
+        pending = {n: u for n, u in health_urls(self.env).items() if n in names}
         while pending:
             for name, process in self.processes.items():
                 if process.poll() is not None:
@@ -112,7 +144,6 @@ class Stack:
                 self.stop()
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
             time.sleep(1)
-        return self
 
     def stop(self) -> None:
         """Stops every process (SIGTERM, then SIGKILL after 15 s)."""

@@ -66,3 +66,39 @@ def test_sweeper_thread_keeps_running_after_an_error(settings, relay, clock, dat
     assert relay.intents() == ["EXTERNAL_handoff_expired"]
     assert calls["n"] >= 2
     assert not sweeper._thread.is_alive()
+
+
+def test_inactivity_prompt_then_close_each_once(settings, relay, clock, database_url):
+    from datetime import timedelta
+
+    from console.sweeper import check_inactivity
+    from store.activity import touch
+
+    start = clock.now
+    with session_for(database_url) as session:
+        touch(session, "conv-silent", start)
+        touch(session, "conv-talking", start + timedelta(seconds=100))
+    assert check_inactivity(settings, relay, now=start + timedelta(seconds=59)) == {
+        "prompted": [], "closed": []}
+    assert check_inactivity(settings, relay, now=start + timedelta(seconds=60)) == {
+        "prompted": ["conv-silent"], "closed": []}
+    assert check_inactivity(settings, relay, now=start + timedelta(seconds=120)) == {
+        "prompted": [], "closed": ["conv-silent"]}
+    assert relay.calls == [("conv-silent", "EXTERNAL_inactivity_prompt", {}),
+                           ("conv-silent", "EXTERNAL_inactivity_close", {})]
+
+
+def test_inactivity_step_retried_when_rasa_is_down(settings, relay, clock, database_url):
+    from datetime import timedelta
+
+    from console.sweeper import check_inactivity
+    from store.activity import touch
+
+    start = clock.now
+    with session_for(database_url) as session:
+        touch(session, "conv-silent", start)
+    relay.failing = True
+    assert check_inactivity(settings, relay, now=start + timedelta(seconds=61))["prompted"] == []
+    relay.failing = False
+    assert check_inactivity(settings, relay, now=start + timedelta(seconds=62)) == {
+        "prompted": ["conv-silent"], "closed": []}

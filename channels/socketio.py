@@ -1,0 +1,187 @@
+"""The citizens' socket.io channel: Rasa 3.6's, made safe to resend and to replicate.
+
+Rasa's `SocketIOInput` builds its socket.io server inside `blueprint()`, so this
+subclass rebuilds that method (same events, same payloads) to add:
+
+- a shared client manager when `REDIS_URL` is set (python-socketio's
+  `AsyncRedisManager`), so a push handled by one Rasa replica (an agent's reply,
+  an inactivity prompt) reaches a citizen connected to another;
+- dropping a message whose `metadata.client_message_id` was already taken (the
+  widget resends what it typed offline until the server acknowledges it);
+- recording the citizen's activity in the store for the inactivity rule (P3);
+- custom JSON messages that reach the citizen: Rasa 3.6 passes them to
+  `AsyncServer.emit` as keyword arguments, which fails for any payload but
+  `{"data": …}`; here they arrive as `{"custom": {…}}`, as on the REST channel.
+
+Its name stays `socketio`, so `trigger_intent?output_channel=socketio` finds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncRedisManager, AsyncServer
+
+logger = logging.getLogger(__name__)
+
+# How long a client message id is remembered to drop its resends.
+SEEN_TTL_SECONDS = 6 * 3600
+SEEN_IN_MEMORY = 50_000
+
+
+class RecentIds:
+    """Message ids already taken: in Redis when shared, else in this process (bounded)."""
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._memory: OrderedDict[str, None] = OrderedDict()
+        self._redis = None
+        if redis_url:
+            from redis.asyncio import from_url
+
+            self._redis = from_url(redis_url)
+
+    async def first_time(self, key: str) -> bool:
+        """True the first time `key` is seen; False for a resend."""
+        if self._redis is not None:
+            return bool(await self._redis.set(f"tenjo:seen:{key}", 1, nx=True,
+                                              ex=SEEN_TTL_SECONDS))
+        if key in self._memory:
+            return False
+        self._memory[key] = None
+        if len(self._memory) > SEEN_IN_MEMORY:
+            self._memory.popitem(last=False)
+        return True
+
+
+def record_activity(database_url: str, conversation_id: str) -> None:
+    """Stamps the citizen's latest message (real time: silence is real time)."""
+    from store.activity import touch
+    from store.db import session_for
+
+    with session_for(database_url) as session:
+        touch(session, conversation_id, datetime.now(timezone.utc))
+
+
+class TenjoSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with custom JSON sent like every other message."""
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Emits `{"custom": json_message}` to the citizen's room."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class TenjoSocketIOInput(SocketIOInput):
+    """Rasa's socket.io channel with a shared manager, resend dropping and activity."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Rasa's credentials, plus `redis_url` and `database_url` (default: environment)."""
+        credentials = credentials or {}
+        channel = super().from_credentials(credentials)
+        channel.redis_url = credentials.get("redis_url") or os.environ.get("REDIS_URL") or None
+        channel.database_url = (
+            credentials.get("database_url") or os.environ.get("DATABASE_URL") or None
+        )
+        return channel
+
+    redis_url: str | None = None
+    database_url: str | None = None
+
+    def get_output_channel(self) -> TenjoSocketIOOutput | None:
+        """The output for pushes through Rasa's HTTP API (`output_channel=socketio`)."""
+        if self.sio is None:
+            return None
+        return TenjoSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def _server(self) -> AsyncServer:
+        manager = AsyncRedisManager(self.redis_url) if self.redis_url else None
+        # cors_allowed_origins=[] leaves CORS to Sanic, as Rasa does.
+        return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
+
+    async def _record(self, conversation_id: str) -> None:
+        if not self.database_url:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, record_activity, self.database_url, conversation_id)
+        except Exception:  # the chat goes on even if the store is briefly unreachable
+            logger.exception("could not record the conversation's activity")
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
+        sio = self._server()
+        seen = RecentIds(self.redis_url)
+        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+
+        @socketio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            if not self.jwt_key:
+                return True
+            token = (auth or {}).get("token")
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: dict | None) -> None:
+            data = data if isinstance(data, dict) else {}
+            if not data.get("session_id"):
+                data["session_id"] = uuid.uuid4().hex
+            if self.session_persistence:
+                sio.enter_room(sid, data["session_id"])
+            await sio.emit("session_confirm", data["session_id"], room=sid)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            if not isinstance(data, dict):
+                return
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not sender_id or not isinstance(sender_id, str):
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            if not isinstance(metadata, dict):
+                metadata = {}
+            client_id = metadata.get("client_message_id")
+            if client_id and not await seen.first_time(f"{sender_id}:{client_id}"):
+                logger.debug("dropped a resent message")
+                return
+            text = data.get("message", "")
+            message = UserMessage(
+                text if isinstance(text, str) else "",
+                TenjoSocketIOOutput(sio, self.bot_message_evt),
+                sender_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            await self._record(sender_id)
+            await on_new_message(message)
+
+        return socketio_webhook

@@ -1,0 +1,320 @@
+"""The citizens' chat widget: the demo page `/`, the script, its config, history and rules.
+
+- `GET /` the municipality's demo page with the widget embedded (one script tag).
+- `GET /widget.js` and `GET /widget/<file>` the widget's script, style sheet and the
+  vendored socket.io client (copied from `web/node_modules` by `make widget`).
+- `GET /chat/config.json` where the widget's socket.io client reaches Rasa.
+- `POST /chat/history` the messages of the current session of a conversation, read from
+  Rasa's tracker, for the widget to show after a reload or a reconnection. The session id
+  travels only in the body and is never logged.
+- `GET /reglas` the chat's terms and the citizen's commitments (P16), from domain.yml.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+import yaml
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+)
+
+from console.scripts import _first_text
+from console.settings import ConsoleSettings
+from console.web import services
+
+blueprint = Blueprint("widget", __name__)
+log = logging.getLogger(__name__)
+
+EXTENSION = "tenjo_widget"
+STATIC = Path(__file__).resolve().parent / "static" / "widget"
+SOCKET_PATH = "/socket.io"
+TRACKER_TIMEOUT_SECONDS = 10
+# What the widget generates (32 hex digits); ids of other clients (REST, tests) also pass.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,128}")
+# The widget's own hidden message that makes the bot greet a new conversation.
+GREETING_TRIGGER = "/greet"
+EXTERNAL_PREFIX = "EXTERNAL: "
+# Messages withheld for breaking the chat rules (P10) are never shown again.
+WITHHELD_INTENTS = frozenset({"offensive", "commercial"})
+ASSET_MAX_AGE = 300
+RULES = ("utter_chat_terms", "utter_chat_commitments")
+
+
+@dataclass(frozen=True)
+class RulesText:
+    """The paragraphs of the chat's terms and of the citizen's commitments."""
+
+    terms: tuple[str, ...]
+    commitments: tuple[str, ...]
+
+    @classmethod
+    def load(cls, path: Path, pqrd_url: str, survey_url: str) -> RulesText:
+        """Reads both responses from domain.yml; ValueError when one is missing."""
+        with open(path, encoding="utf-8") as stream:
+            responses = (yaml.safe_load(stream) or {}).get("responses") or {}
+        texts = []
+        for name in RULES:
+            if name not in responses:
+                raise ValueError(f"domain.yml: the response {name} is missing")
+            text = _first_text(responses[name], name)
+            text = text.replace("{pqrd_url}", pqrd_url).replace("{survey_url}", survey_url)
+            texts.append(tuple(part.strip() for part in text.split("\n\n") if part.strip()))
+        return cls(*texts)
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def _current_session(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The events after the last `session_started` (all of them when there is none)."""
+    events = [event for event in events if isinstance(event, Mapping)]
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1] + 1:] if starts else events
+
+
+def _buttons(data: Mapping[str, Any]) -> list[dict[str, str]]:
+    buttons = data.get("buttons") or data.get("quick_replies") or []
+    if not isinstance(buttons, list):
+        return []
+    return [
+        {"title": str(button["title"]), "payload": str(button["payload"])}
+        for button in buttons
+        if isinstance(button, Mapping) and button.get("title") and button.get("payload")
+    ]
+
+
+def _closed_reason(data: Mapping[str, Any]) -> str | None:
+    """The reason of a `chat_closed` custom message, in either shape the channels carry."""
+    custom = _mapping(data.get("custom"))
+    for holder in (custom, _mapping(custom.get("data"))):
+        if isinstance(holder.get("chat_closed"), Mapping):
+            return str(holder["chat_closed"].get("reason") or "closed")
+    return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _intent(event: Mapping[str, Any]) -> str:
+    intent = _mapping(_mapping(event.get("parse_data")).get("intent"))
+    return str(intent.get("name") or "")
+
+
+def visible_history(tracker: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the citizen saw in the current session, in order, from a tracker's JSON.
+
+    Citizen messages: their text, except the widget's greeting trigger and anything
+    starting with "/" (a button's payload is shown as the title of the button the bot
+    offered just before, as the widget showed it), events from Rasa's HTTP API
+    ("EXTERNAL: …") and messages withheld for breaking the chat rules. Bot messages:
+    split in blocks as the socket.io channel sends them, the buttons on the last block;
+    a `chat_closed` custom message becomes `{"closed": reason}`.
+    """
+    messages: list[dict[str, Any]] = []
+    offered: list[dict[str, str]] = []
+    events = tracker.get("events")
+    for event in _current_session(events if isinstance(events, list) else ()):
+        kind = event.get("event")
+        if kind == "user":
+            text = str(event.get("text") or "").strip()
+            if not text or text.startswith(EXTERNAL_PREFIX) or _intent(event) in WITHHELD_INTENTS:
+                continue
+            if text.startswith("/"):
+                titles = [b["title"] for b in offered if b["payload"] == text]
+                if text == GREETING_TRIGGER or not titles:
+                    continue
+                text = titles[0]
+            item: dict[str, Any] = {"author": "citizen", "text": text}
+            message_id = _mapping(event.get("metadata")).get("client_message_id")
+            if isinstance(message_id, str) and message_id:
+                item["id"] = message_id
+            messages.append(item)
+            offered = []
+        elif kind == "bot":
+            data = _mapping(event.get("data"))
+            reason = _closed_reason(data)
+            text = str(event.get("text") or "").strip()
+            if text:
+                buttons = _buttons(data)
+                parts = [part for part in text.split("\n\n") if part.strip()] or [text]
+                for part in parts:
+                    messages.append({"author": "bot", "text": part})
+                if buttons:
+                    messages[-1]["buttons"] = buttons
+                    offered = buttons
+            if reason:
+                messages.append({"author": "bot", "text": "", "closed": reason})
+    return messages
+
+
+class TrackerUnavailable(Exception):
+    """Rasa could not be reached or answered an error."""
+
+
+def fetch_tracker(settings: ConsoleSettings, session_id: str) -> Mapping[str, Any]:
+    """The conversation's tracker from Rasa's HTTP API (the id stays out of any log)."""
+    url = f"{settings.rasa_url}/conversations/{quote(session_id, safe='')}/tracker"
+    try:
+        response = requests.get(
+            url, params={"token": settings.rasa_token}, timeout=TRACKER_TIMEOUT_SECONDS
+        )
+    except requests.RequestException as error:
+        raise TrackerUnavailable(type(error).__name__) from None
+    if response.status_code == 404:
+        return {}
+    if response.status_code != 200:
+        raise TrackerUnavailable(f"status {response.status_code}")
+    try:
+        tracker = response.json()
+    except ValueError:
+        raise TrackerUnavailable("not JSON") from None
+    return tracker if isinstance(tracker, Mapping) else {}
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def socket_url(settings: ConsoleSettings) -> str:
+    """CHAT_SOCKET_URL, or this request's scheme and host name with Rasa's port."""
+    if settings.chat_socket_url:
+        return settings.chat_socket_url
+    host = urlsplit(f"//{request.host}").hostname or "127.0.0.1"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{request.scheme}://{host}:{settings.rasa_port}"
+
+
+def content_security_policy(settings: ConsoleSettings) -> str:
+    """The policy of the widget's pages: only this site, plus Rasa's socket.io."""
+    http = urlsplit(socket_url(settings))
+    ws = "wss" if http.scheme == "https" else "ws"
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {http.scheme}://{http.netloc} {ws}://{http.netloc}",
+            "form-action 'self'",
+            "base-uri 'none'",
+            "frame-ancestors 'self'",
+        )
+    )
+
+
+def _allow_origin(response: Response) -> Response:
+    """CORS for the widget embedded in another site (no cookies are involved)."""
+    allowed = services().settings.chat_allowed_origins
+    origin = request.headers.get("Origin", "")
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers.add("Vary", "Origin")
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _rules() -> RulesText:
+    return current_app.extensions[EXTENSION]
+
+
+# ---------------------------------------------------------------------------- routes
+
+
+@blueprint.get("/")
+def demo_page():
+    """The municipality's page with the widget embedded."""
+    return render_template("widget_demo.html")
+
+
+@blueprint.get("/reglas")
+def rules_page():
+    """The chat's terms and the citizen's commitments (P16)."""
+    return render_template("rules.html", rules=_rules())
+
+
+@blueprint.get("/widget.js")
+def widget_script():
+    """The one script a page embeds."""
+    return _asset("widget.js")
+
+
+@blueprint.get("/widget/<path:filename>")
+def widget_asset(filename: str):
+    """The widget's style sheet and the vendored socket.io client."""
+    return _asset(filename)
+
+
+def _asset(filename: str):
+    if filename.endswith(".map"):
+        abort(404)
+    response = send_from_directory(STATIC, filename, max_age=ASSET_MAX_AGE)
+    return _allow_origin(response)
+
+
+@blueprint.route("/chat/config.json", methods=["GET", "OPTIONS"])
+def chat_config():
+    """Where the widget reaches Rasa's socket.io."""
+    settings = services().settings
+    response = jsonify({"socket_url": socket_url(settings), "socket_path": SOCKET_PATH})
+    response.headers["Cache-Control"] = f"public, max-age={ASSET_MAX_AGE}"
+    return _allow_origin(response)
+
+
+@blueprint.route("/chat/history", methods=["POST", "OPTIONS"])
+def chat_history():
+    """`{"session_id": …}` → the messages of the conversation's current session."""
+    if request.method == "OPTIONS":
+        return _allow_origin(Response(status=204))
+    body = request.get_json(silent=True)
+    session_id = body.get("session_id") if isinstance(body, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        response = jsonify({"error": "La solicitud no es válida."})
+        response.status_code = 400
+        return _no_store(_allow_origin(response))
+    try:
+        tracker = fetch_tracker(services().settings, session_id)
+        messages = visible_history(tracker)
+    except TrackerUnavailable as error:
+        log.warning("chat history: Rasa is not available (%s)", error)
+        response = jsonify({"error": "El historial no está disponible en este momento."})
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return _no_store(_allow_origin(response))
+    return _no_store(_allow_origin(jsonify(messages)))
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: Flask, settings: ConsoleSettings) -> None:
+    """Registers the widget's routes (without CSRF: no cookie is involved)."""
+    app.extensions[EXTENSION] = RulesText.load(
+        settings.domain_path, settings.pqrd_url, settings.survey_url
+    )
+    app.register_blueprint(blueprint)
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(blueprint)

@@ -1,0 +1,66 @@
+"""The citizens' socket.io channel: resends dropped, in one process or shared in Redis."""
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from channels.socketio import RecentIds, TenjoSocketIOInput
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def first_times(ids: RecentIds, keys: list[str]) -> list[bool]:
+    async def check():
+        return [await ids.first_time(key) for key in keys]
+
+    return asyncio.run(check())
+
+
+def test_in_memory_drops_a_resent_id():
+    assert first_times(RecentIds(), ["s1:a", "s1:b", "s1:a", "s2:a"]) == [True, True, False, True]
+
+
+def test_redis_drops_a_resend_seen_by_another_process():
+    prefix = uuid.uuid4().hex
+    keys = [f"{prefix}:a", f"{prefix}:a"]
+
+    async def check():
+        first, second = RecentIds(REDIS_URL), RecentIds(REDIS_URL)
+        try:
+            return [await first.first_time(keys[0]), await second.first_time(keys[1])]
+        except OSError as error:
+            pytest.fail(f"Redis is needed at {REDIS_URL} (TEST_REDIS_URL): {error}")
+
+    assert asyncio.run(check()) == [True, False]
+
+
+def test_credentials_and_environment(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://example:6379/2")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///x.db")
+    channel = TenjoSocketIOInput.from_credentials({"session_persistence": True})
+    assert channel.name() == "socketio", "trigger_intent?output_channel=socketio finds it"
+    assert (channel.redis_url, channel.database_url) == ("redis://example:6379/2", "sqlite:///x.db")
+    assert channel.session_persistence is True
+
+
+class RecordingServer:
+    """Stands in for python-socketio's AsyncServer: records what is emitted."""
+
+    def __init__(self):
+        self.emitted = []
+
+    async def emit(self, event, data=None, room=None, **kwargs):
+        assert not kwargs, f"unexpected emit arguments {kwargs}"
+        self.emitted.append((event, data, room))
+
+
+def test_custom_json_reaches_the_room_like_any_message():
+    from channels.socketio import TenjoSocketIOOutput
+
+    server = RecordingServer()
+    output = TenjoSocketIOOutput(server, "bot_uttered")
+    asyncio.run(output.send_custom_json("session-1", {"chat_closed": {"reason": "inactivity"}}))
+    assert server.emitted == [
+        ("bot_uttered", {"custom": {"chat_closed": {"reason": "inactivity"}}}, "session-1")]
