@@ -16,7 +16,8 @@ WIDGET_VENDOR := console/static/widget/vendor/socket.io.min.js
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run test lint check validate style conversation-tests browser widget agent clean
+.PHONY: help install train run test lint check validate style coverage conversation-tests \
+	nlu-report nlu-crossval browser widget agent clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -57,7 +58,16 @@ validate: $(BIN)/.installed
 style: $(BIN)/.installed ## Protocol writing style of every response (P7)
 	$(BIN)/python -m tools.style_lint domain.yml
 
-check: validate style ## Everything an editor should run: data validation and style
+coverage: $(BIN)/.installed ## Every FAQ topic answered and with examples; no orphans, no duplicates
+	$(BIN)/python -m tools.coverage_check
+
+check: $(BIN)/.installed ## What an editor runs: data validation, style, coverage (all, then the verdict)
+	@status=0; \
+	echo "== rasa data validate"; $(BIN)/rasa data validate --quiet || status=1; \
+	echo "== style (tools/style_lint.py)"; $(BIN)/python -m tools.style_lint domain.yml || status=1; \
+	echo "== coverage (tools/coverage_check.py)"; $(BIN)/python -m tools.coverage_check || status=1; \
+	if [ $$status -ne 0 ]; then echo "make check: problems found (file:line: item: rule above)"; fi; \
+	exit $$status
 
 conversation-tests: $(MODEL) ## Conversation tests (tests/test_*_stories.yml) with rasa test
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results/conversations
@@ -72,6 +82,12 @@ agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=
 	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez"'; exit 1; }
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))"
+
+nlu-report: $(MODEL) ## NLU scores on tests/nlu/test_set.yml, written to docs/nlu-report.md
+	$(BIN)/python -m tools.nlu_report --model $(MODEL) --out docs/nlu-report.md
+
+nlu-crossval: $(BIN)/.installed ## 3-fold cross-validation of the NLU (slow), included in the report
+	$(BIN)/python -m tools.nlu_crossval --folds 3
 
 test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest

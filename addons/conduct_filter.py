@@ -1,8 +1,10 @@
 """Chat-rule check that does not depend on the classifier alone (protocol 4.2).
 
 Offensive words and commercial cues come from word lists that editors maintain
-(`data/lexicons/`); links to other sites count as commercial. A match overrides
-the classifier's intent, so an insult wrapped around a real question is caught.
+(`data/lexicons/`); links to other sites count as commercial, and so does a phone
+number next to an advertising cue (`commercial_phone_cues.txt`: "informes",
+"pedidos", ...). A match overrides the classifier's intent with full confidence
+(no fallback follows), so an insult wrapped around a real question is caught.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ from addons.text_normalizer import fold
 CONDUCT_KEY = "conduct"
 _LINK = re.compile(r"(?:https?://|www\.)([^\s/]+)|\b([a-z0-9-]+\.(?:com|net|co|org|info|biz|shop|store|xyz|ly)(?:\.[a-z]{2})?)\b")
 _WORD = re.compile(r"[a-z0-9ñ]+")
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(
+    r"(?<![\d+])(?:\+?57[\s-]?)?\(?(?:3\d{2}|60[1-8])\)?[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)"
+)
+FALLBACK_INTENT = "nlu_fallback"
 
 
 def load_terms(path: Path) -> list[str]:
@@ -62,7 +69,7 @@ class TermMatcher:
 
 def foreign_link(text: str, allowed_domains: list[str]) -> str | None:
     """A link in the text to a site outside the allowed domains, or None."""
-    for match in _LINK.finditer(text.lower()):
+    for match in _LINK.finditer(_EMAIL.sub(" ", text.lower())):
         host = (match.group(1) or match.group(2)).removeprefix("www.")
         if not any(host == d or host.endswith("." + d) for d in allowed_domains):
             return host
@@ -96,7 +103,8 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
         folder = Path(config["lexicon_dir"])
         self._offensive = TermMatcher(load_terms(folder / "offensive.txt"))
         self._commercial = TermMatcher(load_terms(folder / "commercial.txt"))
-
+        phone_cues = folder / "commercial_phone_cues.txt"
+        self._phone_cues = TermMatcher(load_terms(phone_cues) if phone_cues.exists() else [])
 
     def check(self, text: str) -> tuple[str, str] | None:
         """(intent, reason) when the text breaks a chat rule, else None."""
@@ -110,6 +118,10 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
         host = foreign_link(text, self._config["allowed_link_domains"])
         if host:
             return self._config["commercial_intent"], f"link:{host}"
+        if _PHONE.search(text):
+            term = self._phone_cues.find(words)
+            if term:
+                return self._config["commercial_intent"], f"phone:{term}"
         return None
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -120,10 +132,12 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
                 continue
             intent_name, reason = verdict
             intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
+            # The classifier's other guesses stay, at most half as confident, so
+            # that a later FallbackClassifier does not find the override ambiguous.
             ranking = [
-                r
+                {**r, PREDICTED_CONFIDENCE_KEY: 0.5 * float(r.get(PREDICTED_CONFIDENCE_KEY) or 0)}
                 for r in message.get(INTENT_RANKING_KEY) or []
-                if r.get(INTENT_NAME_KEY) != intent_name
+                if r.get(INTENT_NAME_KEY) not in (intent_name, FALLBACK_INTENT)
             ]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)

@@ -120,3 +120,80 @@ def test_full_label_of_a_retrieval_intent():
     data = {"intent": {"name": "faq", "confidence": 0.9},
             "response_selector": selector("faq/empleo", 0.7)}
     assert full_label(data, ["faq"]) == ("faq/empleo", 0.7)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("Sertificado", "sertifikado"), ("certificado", "sertifikado"), ("sisven", "sisben"),
+     ("SISBÉN", "sisben"), ("recidencia", "residensia"), ("residencia", "residensia"),
+     ("licencia", "lisensia"), ("lisensia", "lisensia"), ("hola", "ola"), ("ola", "ola"),
+     ("calle", "kaye"), ("chino", "chino"), ("que", "ke"), ("xq", "porke"),
+     ("gestion", "jestion"), ("2026", "2026")],
+)
+def test_phonetic_normalisation(word, expected):
+    assert normalize_word(word, DEFAULT_ABBREVIATIONS, use_phonetic=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("ana.perez@gmail.com", "__correo__"), ("Ana_P@hotmail.com,", "__correo__"),
+     ("www.ofertas.com", "__enlace__"), ("https://bit.ly/x", "__enlace__")],
+)
+def test_emails_and_links_become_placeholders(word, expected):
+    assert normalize_word(word, DEFAULT_ABBREVIATIONS, use_phonetic=True) == expected
+
+
+def test_an_email_is_not_a_foreign_link(conduct):
+    assert foreign_link("escribanme a luisa.t@yahoo.com", ["gov.co"]) is None
+    assert conduct.check("mi correo es ana.perez@gmail.com") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("venta de tamales, encargos al 3126667788", "commercial"),
+     ("ofrezco asesoria contable, 318 444 5566", "commercial"),
+     ("mi celular es 3124567890", None),
+     ("mi whatsapp es el 3023334455", None),
+     ("llameme al 3168889900", None)],
+)
+def test_a_phone_number_with_an_advertising_cue(conduct, text, intent):
+    verdict = conduct.check(text)
+    assert (verdict[0] if verdict else None) == intent
+
+
+def test_conduct_override_is_not_ambiguous_for_the_fallback(conduct):
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    message = Message.build("malparida alcaldia, donde pago el predial")
+    message.set("intent", {"name": "faq", "confidence": 1.0})
+    message.set("intent_ranking", [{"name": "faq", "confidence": 1.0},
+                                   {"name": "offensive", "confidence": 0.0}])
+    conduct.process([message])
+    fallback = FallbackClassifier(
+        {**FallbackClassifier.get_default_config(), "threshold": 0.45,
+         "ambiguity_threshold": 0.05})
+    fallback.process([message])
+    assert message.get("intent")["name"] == "offensive"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["offensive", "faq"]
+
+
+def test_word_lists_flag_no_training_example_of_another_intent(conduct):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    flagged = [
+        (m.get_full_intent(), m.get("text"), conduct.check(m.get("text")))
+        for m in load_data(str(ROOT / "data/nlu")).intent_examples
+        if m.get("intent") not in ("offensive", "commercial") and conduct.check(m.get("text"))
+    ]
+    assert flagged == []
+
+
+def test_faq_importer_names_answers_in_the_nlu_data_only():
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config(
+        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")])
+    nlu_responses = importer.get_nlu_data("es").responses
+    domain_responses = importer.get_domain().responses
+    assert nlu_responses["utter_faq/sisben"] == [{"text": "utter_faq/sisben"}]
+    assert domain_responses["utter_faq/sisben"][0]["text"].startswith("Sobre el SISBÉN")
