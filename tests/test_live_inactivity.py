@@ -145,3 +145,29 @@ def test_timers_survive_a_killed_rasa_server(quiet, sender, citizen):
     while time.monotonic() < deadline and CLOSED not in quiet.bot_texts(sender):
         time.sleep(1)
     assert quiet.bot_texts(sender)[-2:] == [PROMPT, CLOSED]
+
+
+def test_the_widget_shows_the_prompt_then_the_closed_chat(quiet):
+    """P3 in Debian's chromium: the widget receives the prompt and the closing by itself."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.widget.test_widget_browser import ASK_NAME, CHROMIUM, CHROMIUM_ARGS, new_chat
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make browser` installs it.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chat = new_chat(browser, quiet, viewport={"width": 1280, "height": 800})
+        try:
+            chat.open(f"http://127.0.0.1:{quiet.env['WEB_PORT']}")
+            chat.expect_message(ASK_NAME)
+            chat.expect_message(PROMPT)
+            chat.expect_message(CLOSED)
+            expect(chat.log).to_contain_text("Esta conversación ha finalizado.")
+            expect(chat.input).to_be_hidden()
+            expect(chat.page.get_by_role("button", name="Iniciar una nueva conversación")
+                   ).to_be_visible()
+            assert chat.problems == []
+        finally:
+            chat.context.close()
+            browser.close()
