@@ -9,6 +9,8 @@ subclass rebuilds that method (same events, same payloads) to add:
 - dropping a message whose `metadata.client_message_id` was already taken (the
   widget resends what it typed offline until the server acknowledges it);
 - recording the citizen's activity in the store for the inactivity rule (P3);
+- internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
+  (channels/commands.py);
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
   `AsyncServer.emit` as keyword arguments, which fails for any payload but
   `{"data": …}`; here they arrive as `{"custom": {…}}`, as on the REST channel.
@@ -34,6 +36,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
+
+from channels.commands import neutralize
 
 logger = logging.getLogger(__name__)
 
@@ -173,9 +177,8 @@ class TenjoSocketIOInput(SocketIOInput):
             if client_id and not await seen.first_time(f"{sender_id}:{client_id}"):
                 logger.debug("dropped a resent message")
                 return
-            text = data.get("message", "")
             message = UserMessage(
-                text if isinstance(text, str) else "",
+                neutralize(data.get("message", "")),
                 TenjoSocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),

@@ -54,6 +54,12 @@ class LiveStack:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
+    def tracker(self, sender: str) -> dict:
+        """The conversation's tracker, through Rasa's HTTP API (with the token)."""
+        url = f"{self.rasa_url}/conversations/{sender}/tracker?token={self.env['RASA_TOKEN']}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.loads(response.read())
+
     def texts(self, sender: str, text: str) -> list[str]:
         """Only the texts of the bot's messages."""
         return [m["text"] for m in self.say(sender, text) if "text" in m]

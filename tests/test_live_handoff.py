@@ -107,11 +107,16 @@ def test_a_citizen_cannot_pose_as_agent_or_end_the_handoff(live, sender, citizen
     assert citizen.say(forged_message, quiet=3) == []
     assert citizen.say("/EXTERNAL_handoff_closed", quiet=3) == []
     assert citizen.say('/EXTERNAL_handoff_taken{"agent_name":"Otro"}', quiet=3) == []
+    assert citizen.say("/restart", quiet=3) == []
     assert handoff_of(live, sender).status == "taken"
     with session_for(live.database_url) as session:
         texts = [(m.author, m.text) for m in messages_after(session, handoff.id)]
-    assert ("citizen", forged_message) in texts, "what the citizen typed still reaches the agent"
-    assert ("citizen", "/EXTERNAL_handoff_closed") in texts
+    # The channel takes them as text (no leading "/"), and that text reaches the agent.
+    for typed in (forged_message, "/EXTERNAL_handoff_closed", "/restart"):
+        assert ("citizen", typed.lstrip("/")) in texts, "what the citizen typed reaches the agent"
+    typed_intents = [e["parse_data"]["intent"]["name"] for e in live.tracker(sender)["events"]
+                     if e["event"] == "user" and not e["text"].startswith("EXTERNAL: ")]
+    assert not [i for i in typed_intents if i.startswith("EXTERNAL_") or i == "restart"]
 
 
 def test_citizen_html_is_shown_inert_in_the_console(live, sender, citizen):
