@@ -17,7 +17,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install train run test lint check validate style coverage conversation-tests \
-	nlu-report nlu-crossval browser widget agent clean
+	nlu-report nlu-crossval browser widget agent demo-data clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -88,6 +88,10 @@ nlu-report: $(MODEL) ## NLU scores on tests/nlu/test_set.yml, written to docs/nl
 
 nlu-crossval: $(BIN)/.installed ## 3-fold cross-validation of the NLU (slow), included in the report
 	$(BIN)/python -m tools.nlu_crossval --folds 3
+
+demo-data: $(BIN)/.installed ## Fill an empty development database with two weeks of example activity
+	$(BIN)/python -m store.migrate
+	$(BIN)/python -m tools.demo_data
 
 test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest

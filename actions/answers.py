@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.base import TenjoAction
 from actions.office_hours import (
     describe_next_opening,
     describe_schedule,
@@ -16,6 +17,7 @@ from actions.office_hours import (
     to_bogota,
 )
 from actions.settings import Settings
+from store.metrics import PQRD_ESCALATION, record_event_safely
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
@@ -96,3 +98,20 @@ def answer(
         return "request_human"
     dispatcher.utter_message(response="utter_ask_detail")
     return "listen"
+
+
+class ActionEscalatePqrd(TenjoAction):
+    """P8: a complex request goes to the PQRD form; counted for the reports (A5)."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_escalate_pqrd"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Sends the PQRD script and records the escalation."""
+        dispatcher.utter_message(response="utter_escalate_pqrd")
+        record_event_safely(self.settings.database_url, tracker.sender_id, PQRD_ESCALATION,
+                            self.now())
+        return []

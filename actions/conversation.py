@@ -14,6 +14,7 @@ ANSWER_ACTIONS = {
     "action_answer_faq",
     "action_tell_office_hours",
     "utter_escalate_pqrd",
+    "action_escalate_pqrd",
     "action_answer_pending",
     "action_request_human",
     "action_confirm_understanding",

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import say_faq
 from actions.base import TenjoAction
 from actions.conversation import question_label
+from store.metrics import FAQ_ANSWERED, record_event_safely
 
 
 class ActionAnswerFaq(TenjoAction):
@@ -26,4 +27,7 @@ class ActionAnswerFaq(TenjoAction):
         found = question_label(tracker.latest_message or {})
         if not found or not say_faq(dispatcher, domain, tracker, found[0]):
             dispatcher.utter_message(response="utter_ask_detail")
+            return []
+        record_event_safely(self.settings.database_url, tracker.sender_id, FAQ_ANSWERED,
+                            self.now(), value=found[0])
         return []

@@ -15,6 +15,7 @@ from store.activity import close_conversation
 from store.db import session_for
 from store.followups import follow_ups_of
 from store.handoffs import end_open_handoff
+from store.metrics import SATISFACTION, record_event_safely
 
 
 class ActionHandleUnsatisfied(TenjoAction):
@@ -28,9 +29,27 @@ class ActionHandleUnsatisfied(TenjoAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Sends the apology, the request for detail and the offers."""
+        record_event_safely(self.settings.database_url, tracker.sender_id, SATISFACTION,
+                            self.now(), value="no")
         dispatcher.utter_message(response="utter_unsatisfied")
         dispatcher.utter_message(response="utter_ask_detail")
         offer_other_ways(dispatcher, self.staffed_now())
+        return []
+
+
+class ActionRecordSatisfied(TenjoAction):
+    """P11 answered yes: recorded for the reports (A5); says nothing."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_record_satisfied"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Records the answer; the rule then asks for other questions."""
+        record_event_safely(self.settings.database_url, tracker.sender_id, SATISFACTION,
+                            self.now(), value="yes")
         return []
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TenjoAction
 from actions.office_hours import describe_schedule, part_of_day
+from store.metrics import CONVERSATION_STARTED, record_event_safely
 
 
 class ActionSessionStart(TenjoAction):
@@ -24,6 +25,8 @@ class ActionSessionStart(TenjoAction):
     ) -> list[dict[str, Any]]:
         """SessionStarted, the slots, then listen (the greeting is a rule: P1)."""
         settings = self.settings
+        record_event_safely(settings.database_url, tracker.sender_id, CONVERSATION_STARTED,
+                            self.now())
         return [
             SessionStarted(),
             SlotSet("part_of_day", part_of_day(settings.clock())),

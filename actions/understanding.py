@@ -16,6 +16,7 @@ from actions.conversation import (
     previous_action,
     question_label,
 )
+from store.metrics import FALLBACK, FAQ_ANSWERED, PQRD_ESCALATION, record_event_safely
 
 PENDING_LABEL = "pending_label"
 # Unclear messages in a row after which the bot stops asking and offers other ways (P4).
@@ -71,6 +72,11 @@ class ActionAnswerPending(TenjoAction):
         if not certain:
             return [SlotSet(PENDING_LABEL, label), SlotSet(NEXT_STEP, "confirm")]
         step = answer(label, dispatcher, tracker, domain, self.settings)
+        url = self.settings.database_url
+        if step == "ask_satisfaction" and label.startswith("faq/"):
+            record_event_safely(url, tracker.sender_id, FAQ_ANSWERED, self.now(), value=label)
+        elif step == "ask_satisfaction" and label == "complex_request":
+            record_event_safely(url, tracker.sender_id, PQRD_ESCALATION, self.now())
         return [SlotSet(PENDING_LABEL, None), SlotSet(NEXT_STEP, step)]
 
 
@@ -84,7 +90,11 @@ class ActionClarify(TenjoAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Asks for detail, or offers the other ways."""
+        """Asks for detail, or offers the other ways; an unclear message is kept for editors."""
+        latest = tracker.latest_message or {}
+        if (latest.get("intent") or {}).get("name") == "nlu_fallback" and latest.get("text"):
+            record_event_safely(self.settings.database_url, tracker.sender_id, FALLBACK,
+                                self.now(), text=latest["text"])
         if consecutive_unclear(tracker) >= UNCLEAR_BEFORE_OFFER:
             offer_other_ways(dispatcher, self.staffed_now())
         else:

@@ -20,7 +20,7 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None) -> Flask:
     """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`."""
-    from console import auth, handoffs, health, queue, security, widget
+    from console import auth, followups, handoffs, health, queue, reports, security, widget
 
     settings = settings or ConsoleSettings.from_env()
     app = Flask(__name__, static_url_path="/console/static")
@@ -51,6 +51,8 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     app.register_blueprint(health.blueprint)
     app.register_blueprint(queue.blueprint)
     app.register_blueprint(handoffs.blueprint)
+    app.register_blueprint(followups.blueprint)
+    app.register_blueprint(reports.blueprint)
     widget.install(app, settings)  # the citizens' widget: /, /widget.js, /chat/…, /reglas
     app.add_url_rule("/console", "console_root", lambda: redirect(url_for("queue.index")))
     return app

@@ -17,6 +17,10 @@ DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
 DEFAULT_RASA_TOKEN = "dev-token-change-me"
 DEFAULT_SECRET_KEY = "dev-console-secret-change-me"
 DEFAULT_DOMAIN_PATH = Path(__file__).resolve().parent.parent / "domain.yml"
+DEFAULT_MAIL_OUTBOX = Path(__file__).resolve().parent.parent / "var" / "outbox"
+DEFAULT_SMTP_FROM = "Alcaldía de Tenjo - CISAT <chat@localhost>"
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -92,6 +96,13 @@ def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return origins
 
 
+def _smtp_tls(env: Mapping[str, str]) -> str:
+    raw = _raw(env, "SMTP_TLS").lower() or "starttls"
+    if raw not in SMTP_TLS_MODES:
+        raise ValueError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class ConsoleSettings:
     """Everything the console takes from the environment."""
@@ -116,6 +127,15 @@ class ConsoleSettings:
     rasa_port: int = 5005
     chat_socket_url: str = ""
     chat_allowed_origins: tuple[str, ...] = ("*",)
+    # Follow-ups by e-mail (A4): without `smtp_host` the mails go to `mail_outbox` files.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = DEFAULT_SMTP_FROM
+    smtp_tls: str = "starttls"
+    smtp_timeout_seconds: float = 15.0
+    mail_outbox: Path = DEFAULT_MAIL_OUTBOX
     clock: Clock = field(default=clock_from_setting(None), compare=False)
 
     @classmethod
@@ -123,6 +143,7 @@ class ConsoleSettings:
         """Reads the settings; a bad value raises ValueError naming the variable."""
         env = os.environ if env is None else env
         rasa_port = _port(env, "RASA_PORT", 5005)
+        smtp_tls = _smtp_tls(env)
         try:
             clock = clock_from_setting(_raw(env, "TENJO_FAKE_NOW") or None)
         except ValueError as error:
@@ -146,5 +167,13 @@ class ConsoleSettings:
             rasa_port=rasa_port,
             chat_socket_url=_socket_url(env, "CHAT_SOCKET_URL"),
             chat_allowed_origins=_origins(env, "CHAT_ALLOWED_ORIGINS"),
+            smtp_host=_raw(env, "SMTP_HOST"),
+            smtp_port=_port(env, "SMTP_PORT", SMTP_DEFAULT_PORTS[smtp_tls]),
+            smtp_user=_raw(env, "SMTP_USER"),
+            smtp_password=env.get("SMTP_PASSWORD") or "",
+            smtp_from=_raw(env, "SMTP_FROM") or DEFAULT_SMTP_FROM,
+            smtp_tls=smtp_tls,
+            smtp_timeout_seconds=_positive_float(env, "SMTP_TIMEOUT_SECONDS", 15.0),
+            mail_outbox=Path(_raw(env, "MAIL_OUTBOX") or DEFAULT_MAIL_OUTBOX),
             clock=clock,
         )

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session
 from store.models import FollowUp
 
 ON_HOLD, PENDING, CANCELLED = "on_hold", "pending", "cancelled"
+# Answered by e-mail; the e-mail failed (retry possible); closed without e-mail (a note).
+ANSWERED, FAILED, DONE = "answered", "failed", "done"
+OPEN_STATUSES = (PENDING, FAILED)
 
 
 class ConsentRequired(ValueError):
@@ -73,3 +76,106 @@ def pending_follow_ups(session: Session) -> list[FollowUp]:
         FollowUp.created_at, FollowUp.id
     )
     return list(session.scalars(query))
+
+
+class FollowUpUnavailable(Exception):
+    """The follow-up is not open (answered meanwhile, or by someone else)."""
+
+
+def has_consent(follow_up: FollowUp) -> bool:
+    """True only with the citizen's recorded consent (a yes and its time)."""
+    return bool(follow_up.consent_given) and follow_up.consent_at is not None
+
+
+def get_follow_up(session: Session, follow_up_id: int) -> FollowUp | None:
+    """One follow-up by id."""
+    return session.get(FollowUp, follow_up_id)
+
+
+def open_follow_ups(session: Session) -> list[FollowUp]:
+    """Follow-ups still to answer (pending, or whose e-mail failed), oldest first."""
+    query = select(FollowUp).where(FollowUp.status.in_(OPEN_STATUSES)).order_by(
+        FollowUp.created_at, FollowUp.id
+    )
+    return list(session.scalars(query))
+
+
+def closed_follow_ups(session: Session, limit: int = 20) -> list[FollowUp]:
+    """The latest answered or closed follow-ups, newest first."""
+    query = (
+        select(FollowUp)
+        .where(FollowUp.status.in_((ANSWERED, DONE)))
+        .order_by(FollowUp.answered_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def claim_for_sending(session: Session, follow_up_id: int, seen_attempts: int) -> FollowUp:
+    """Counts one sending attempt, if the follow-up is open, consented and unchanged.
+
+    `seen_attempts` is the count the agent's page showed: two agents sending the
+    same answer at once cannot both win. FollowUpUnavailable otherwise, or
+    ConsentRequired when there is no recorded consent.
+    """
+    result = session.execute(
+        update(FollowUp)
+        .where(
+            FollowUp.id == follow_up_id,
+            FollowUp.status.in_(OPEN_STATUSES),
+            FollowUp.attempts == seen_attempts,
+            FollowUp.consent_given.is_(True),
+            FollowUp.consent_at.is_not(None),
+        )
+        .values(attempts=FollowUp.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is not None:
+        session.refresh(follow_up)
+    if result.rowcount == 1:
+        return follow_up
+    if follow_up is not None and not has_consent(follow_up):
+        raise ConsentRequired("no recorded consent: nothing is sent (Ley 1581 de 2012)")
+    raise FollowUpUnavailable(f"follow-up {follow_up_id} is not open or changed meanwhile")
+
+
+def _finish(session: Session, follow_up_id: int, **values) -> FollowUp:
+    result = session.execute(
+        update(FollowUp)
+        .where(FollowUp.id == follow_up_id, FollowUp.status.in_(OPEN_STATUSES))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:
+        raise FollowUpUnavailable(f"follow-up {follow_up_id} is not open")
+    follow_up = session.get(FollowUp, follow_up_id)
+    session.refresh(follow_up)
+    return follow_up
+
+
+def mark_answered(
+    session: Session, follow_up_id: int, answer: str, agent_id: int | None, at: datetime
+) -> FollowUp:
+    """The answer was e-mailed."""
+    return _finish(session, follow_up_id, status=ANSWERED, answer=answer, agent_id=agent_id,
+                   answered_at=at, last_error=None)
+
+
+def mark_failed(
+    session: Session, follow_up_id: int, answer: str, agent_id: int | None, error: str
+) -> FollowUp:
+    """The e-mail was refused: the answer is kept for a retry, with the error."""
+    return _finish(session, follow_up_id, status=FAILED, answer=answer, agent_id=agent_id,
+                   last_error=error[:1000])
+
+
+def mark_done(
+    session: Session, follow_up_id: int, note: str, agent_id: int | None, at: datetime
+) -> FollowUp:
+    """Closed without an e-mail (answered by phone, in person…), with the agent's note."""
+    return _finish(session, follow_up_id, status=DONE, answer=note, agent_id=agent_id,
+                   answered_at=at, last_error=None)
+

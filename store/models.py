@@ -155,3 +155,23 @@ class ConversationActivity(Base):
     prompted_at = Column(UtcDateTime, nullable=True)
     closed_at = Column(UtcDateTime, nullable=True)
     close_reason = Column(String(16), nullable=True)
+
+
+class ConversationEvent(Base):
+    """A noteworthy moment of a conversation, for the reports (A5).
+
+    kind: conversation_started | faq_answered (value: the faq/<topic> label) |
+    pqrd_escalation | satisfaction (value: yes | no) | fallback (text: the message
+    the bot did not understand, with addresses and long numbers masked). Withheld
+    messages (P10) are never recorded here.
+    """
+
+    __tablename__ = "conversation_events"
+    __table_args__ = (Index("ix_conversation_events_kind_at", "kind", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    kind = Column(String(32), nullable=False)
+    value = Column(String(64), nullable=True)
+    text = Column(Text, nullable=True)
+    at = Column(UtcDateTime, nullable=False)

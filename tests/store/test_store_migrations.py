@@ -17,6 +17,7 @@ from store.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_TABLES = set(Base.metadata.tables)
+HEAD = "0003"
 
 
 def schema_differences(url: str) -> list:
@@ -41,14 +42,14 @@ def test_a_blank_database_has_no_app_tables(blank_database_url):
 
 def test_upgrade_to_head_matches_the_models(database_url):
     """After `migrate` every model table exists and autogenerate finds nothing to change."""
-    assert tables_and_revision(database_url) == (APP_TABLES, "0001")
+    assert tables_and_revision(database_url) == (APP_TABLES, HEAD)
     assert schema_differences(database_url) == []
 
 
 def test_migrating_twice_is_harmless(database_url):
     """Running `migrate` again at head changes nothing."""
     migrate(database_url)
-    assert tables_and_revision(database_url) == (APP_TABLES, "0001")
+    assert tables_and_revision(database_url) == (APP_TABLES, HEAD)
 
 
 def test_downgrade_to_base_then_upgrade_again(database_url):
@@ -56,7 +57,7 @@ def test_downgrade_to_base_then_upgrade_again(database_url):
     command.downgrade(alembic_config(database_url), "base")
     assert tables_and_revision(database_url) == (set(), None)
     migrate(database_url)
-    assert tables_and_revision(database_url) == (APP_TABLES, "0001")
+    assert tables_and_revision(database_url) == (APP_TABLES, HEAD)
     assert schema_differences(database_url) == []
 
 
@@ -69,7 +70,7 @@ def test_the_migrate_command_upgrades_database_url(blank_database_url):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Database schema at head:")
-    assert tables_and_revision(blank_database_url) == (APP_TABLES, "0001")
+    assert tables_and_revision(blank_database_url) == (APP_TABLES, HEAD)
 
 
 def test_the_comparison_notices_a_drifted_schema(database_url):
