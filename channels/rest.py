@@ -1,16 +1,44 @@
-"""Rasa's REST channel, with internal commands kept out (see channels/commands.py)."""
+"""Rasa's REST channel, with internal commands kept out and the message guard in front."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from channels.commands import neutralize
+from channels.guard import MessageGuard, guarded, valid_sender
 
 
 class TenjoRestInput(RestInput):
-    """`/webhooks/rest/webhook`, as Rasa's, but a typed `/EXTERNAL_…` is only text."""
+    """`/webhooks/rest/webhook`, as Rasa's, but a typed `/EXTERNAL_…` is only text, and an
+    empty, oversized or flooding message gets a polite answer (channels/guard.py)."""
 
-    def _extract_message(self, req: Request) -> str | None:
-        message = super()._extract_message(req)
-        return None if message is None else neutralize(message)
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """Rasa's blueprint, its handler behind the guard."""
+        return super().blueprint(guarded(on_new_message, MessageGuard.from_env()))
+
+    @staticmethod
+    def _body(req: Request) -> dict:
+        body = req.json
+        if not isinstance(body, dict):
+            raise InvalidUsage('Envíe un objeto JSON: {"sender": "…", "message": "…"}.')
+        return body
+
+    async def _extract_sender(self, req: Request) -> str:
+        sender = self._body(req).get("sender")
+        if not valid_sender(sender):
+            raise InvalidUsage("El campo sender debe ser un identificador de hasta 128 "
+                               "caracteres (letras, números, guiones).")
+        return sender
+
+    def _extract_message(self, req: Request) -> str:
+        message = self._body(req).get("message")
+        return neutralize(message) if isinstance(message, str) else ""

@@ -9,6 +9,8 @@ subclass rebuilds that method (same events, same payloads) to add:
 - dropping a message whose `metadata.client_message_id` was already taken (the
   widget resends what it typed offline until the server acknowledges it);
 - recording the citizen's activity in the store for the inactivity rule (P3);
+- the message guard (channels/guard.py): empty, oversized or flooding messages
+  get a polite answer instead of a turn;
 - internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
   (channels/commands.py);
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
@@ -38,6 +40,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels.commands import neutralize
+from channels.guard import MessageGuard, guarded, valid_sender
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +135,7 @@ class TenjoSocketIOInput(SocketIOInput):
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
         sio = self._server()
         seen = RecentIds(self.redis_url)
+        on_new_message = guarded(on_new_message, MessageGuard.from_env())
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -149,7 +153,7 @@ class TenjoSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: dict | None) -> None:
             data = data if isinstance(data, dict) else {}
-            if not data.get("session_id"):
+            if not valid_sender(data.get("session_id")):
                 data["session_id"] = uuid.uuid4().hex
             if self.session_persistence:
                 sio.enter_room(sid, data["session_id"])
@@ -161,7 +165,7 @@ class TenjoSocketIOInput(SocketIOInput):
                 return
             if self.session_persistence:
                 sender_id = data.get("session_id")
-                if not sender_id or not isinstance(sender_id, str):
+                if not valid_sender(sender_id):
                     return
             else:
                 sender_id = sid
