@@ -17,7 +17,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install train run test lint check validate style coverage conversation-tests \
-	nlu-report nlu-crossval browser widget agent demo-data clean
+	nlu-report nlu-crossval browser widget agent demo-data forget purge clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -92,6 +92,15 @@ nlu-crossval: $(BIN)/.installed ## 3-fold cross-validation of the NLU (slow), in
 demo-data: $(BIN)/.installed ## Fill an empty development database with two weeks of example activity
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m tools.demo_data
+
+forget: $(BIN)/.installed ## Delete one citizen's data on request: make forget EMAIL=ana@example.com (or CONVERSATION=<id>)
+	@test -n "$(EMAIL)$(CONVERSATION)" || { echo 'Usage: make forget EMAIL=ana@example.com (or CONVERSATION=<id>)'; exit 1; }
+	$(BIN)/python -m store.migrate
+	$(BIN)/python -m tools.privacy forget $(if $(EMAIL),--email "$(EMAIL)",--conversation "$(CONVERSATION)")
+
+purge: $(BIN)/.installed ## Apply the retention settings (Ley 1581); make purge DRY_RUN=1 only counts
+	$(BIN)/python -m store.migrate
+	$(BIN)/python -m tools.privacy purge $(if $(DRY_RUN),--dry-run)
 
 test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
