@@ -1,6 +1,8 @@
 """Command line of the console.
 
     python -m console [serve]                       serve the console with waitress
+                                                    (refused in production with default
+                                                    secrets: exit code 2)
     python -m console create-agent USERNAME --name "Nombre" [--password-stdin]
 """
 
@@ -9,12 +11,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
 
-from console.settings import DEFAULT_SECRET_KEY, ConsoleSettings
+from console.settings import DEFAULT_SECRET_KEY, ConsoleSettings, startup_refusal
 
 log = logging.getLogger("console")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -107,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if arguments.command == "create-agent":
         return create_agent(settings, arguments.username, arguments.name, arguments.password_stdin)
+    refusal = startup_refusal(os.environ)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     serve(settings)
     return 0
 

@@ -1,8 +1,18 @@
-"""Login and logout of agents (A1): Flask-Login sessions over the store's accounts."""
+"""Login and logout of agents (A1): Flask-Login sessions over the store's accounts.
+
+Logins are throttled: after `login_max_failures` failures within
+`login_window_seconds` for one username, or from one client address, further
+attempts get 429 until the window has passed, even with the right password.
+The failures are kept in the database (store/logins.py), so every web-app
+process sees them.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -18,12 +28,18 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from console.accounts import authenticate
-from console.web import db, wants_json
+from console.web import db, now, services, wants_json
 from store.agents import get_agent
+from store.logins import clear_failures, record_failure, throttled_until
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__, url_prefix="/console")
 
 LOGIN_FAILED = "Usuario o contraseña incorrectos, o cuenta inactiva."
+TOO_MANY_FAILURES = (
+    "Por seguridad, el ingreso está bloqueado temporalmente por demasiados intentos "
+    "fallidos. Intente de nuevo en {wait}."
+)
 SESSION_ENDED = "Su sesión terminó. Inicie sesión de nuevo."
 
 
@@ -73,6 +89,28 @@ def require_login():
     return None
 
 
+def client_address(trusted_proxies: int) -> str:
+    """The client's IP address: the peer's, or the one the trusted proxies forwarded."""
+    peer = request.remote_addr or "unknown"
+    if trusted_proxies <= 0:
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    chain = [part.strip() for part in forwarded.split(",") if part.strip()] + [peer]
+    return chain[max(len(chain) - 1 - trusted_proxies, 0)]
+
+
+def _minutes(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+
+
+def _too_many_failures(username: str, wait: timedelta):
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    flash(TOO_MANY_FAILURES.format(wait=_minutes(seconds)), "error")
+    page = render_template("login.html", username=username)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/console/") and not target.startswith("//"):
         if "\\" not in target and "/login" not in target:
@@ -89,13 +127,25 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "")[:64]
         password = request.form.get("password", "")[:1024]
+        settings = services().settings
+        window = timedelta(seconds=settings.login_window_seconds)
+        address = client_address(settings.trusted_proxies)
+        at = now()
+        until = throttled_until(
+            db(), username, address, at, settings.login_max_failures, window
+        )
+        if until is not None:
+            log.warning("login refused (throttled): username %r from %s", username, address)
+            return _too_many_failures(username, until - at)
         agent = authenticate(db(), username, password)
         if agent is not None:
+            clear_failures(db(), username, at, window)
             target = _safe_next(request.args.get("next"))
             session.clear()
             session.permanent = True
             login_user(AgentUser(agent.id, agent.username, agent.display_name))
             return redirect(target)
+        record_failure(db(), username, address, at, window)
         flash(LOGIN_FAILED, "error")
         return render_template("login.html", username=username), 401
     return render_template("login.html", username=username)

@@ -21,6 +21,8 @@ DEFAULT_MAIL_OUTBOX = Path(__file__).resolve().parent.parent / "var" / "outbox"
 DEFAULT_SMTP_FROM = "Alcaldía de Tenjo - CISAT <chat@localhost>"
 SMTP_TLS_MODES = ("starttls", "ssl", "none")
 SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+ENVIRONMENTS = ("development", "production")
+MIN_SECRET_LENGTH = 16
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -41,6 +43,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be positive, not {value}")
     return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = _raw(env, name)
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(f"{name} must be a whole number, 0 or more, not {raw!r}")
+    return int(raw)
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -103,6 +114,55 @@ def _smtp_tls(env: Mapping[str, str]) -> str:
     return raw
 
 
+def deployment(env: Mapping[str, str]) -> str:
+    """`TENJO_ENV`: development (the default) or production; ValueError for anything else."""
+    raw = _raw(env, "TENJO_ENV").lower() or "development"
+    if raw not in ENVIRONMENTS:
+        raise ValueError(f"TENJO_ENV must be one of {', '.join(ENVIRONMENTS)}, not {raw!r}")
+    return raw
+
+
+def _secret_problem(env: Mapping[str, str], name: str, default: str) -> str | None:
+    value = _raw(env, name)
+    if not value:
+        return f"{name} is not set"
+    if value == default:
+        return f"{name} is the development default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def production_problems(env: Mapping[str, str]) -> list[str]:
+    """Why the assistant may not start as configured, one line per variable.
+
+    Always empty in development. In production: the console's secret key and
+    Rasa's token must be set, not the development defaults, and at least
+    MIN_SECRET_LENGTH long; the console must send its cookies only over HTTPS.
+    """
+    if deployment(env) != "production":
+        return []
+    problems = [
+        _secret_problem(env, "CONSOLE_SECRET_KEY", DEFAULT_SECRET_KEY),
+        _secret_problem(env, "RASA_TOKEN", DEFAULT_RASA_TOKEN),
+    ]
+    if _raw(env, "CONSOLE_SECURE_COOKIES").lower() not in _TRUE:
+        problems.append("CONSOLE_SECURE_COOKIES is not true (production is served over HTTPS)")
+    return [problem for problem in problems if problem]
+
+
+def startup_refusal(env: Mapping[str, str]) -> str | None:
+    """The message to print before refusing to start, or None when starting is fine."""
+    problems = production_problems(env)
+    if not problems:
+        return None
+    lines = "\n".join(f"  - {problem}" for problem in problems)
+    return (
+        f"TENJO_ENV=production: refusing to start with development settings:\n{lines}\n"
+        "Set these variables in the environment (see .env.example and docs/security.md)."
+    )
+
+
 @dataclass(frozen=True)
 class ConsoleSettings:
     """Everything the console takes from the environment."""
@@ -136,6 +196,12 @@ class ConsoleSettings:
     smtp_tls: str = "starttls"
     smtp_timeout_seconds: float = 15.0
     mail_outbox: Path = DEFAULT_MAIL_OUTBOX
+    # Security: the deployment (see `production_problems`) and login throttling.
+    environment: str = "development"
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    # Reverse proxies in front of the web app whose X-Forwarded-For is believed (0: none).
+    trusted_proxies: int = 0
     clock: Clock = field(default=clock_from_setting(None), compare=False)
 
     @classmethod
@@ -175,5 +241,9 @@ class ConsoleSettings:
             smtp_tls=smtp_tls,
             smtp_timeout_seconds=_positive_float(env, "SMTP_TIMEOUT_SECONDS", 15.0),
             mail_outbox=Path(_raw(env, "MAIL_OUTBOX") or DEFAULT_MAIL_OUTBOX),
+            environment=deployment(env),
+            login_max_failures=_positive_int(env, "LOGIN_MAX_FAILURES", 5),
+            login_window_seconds=_positive_int(env, "LOGIN_WINDOW_SECONDS", 900),
+            trusted_proxies=_count(env, "CONSOLE_TRUSTED_PROXIES", 0),
             clock=clock,
         )

@@ -175,3 +175,22 @@ class ConversationEvent(Base):
     value = Column(String(64), nullable=True)
     text = Column(Text, nullable=True)
     at = Column(UtcDateTime, nullable=False)
+
+
+class LoginFailure(Base):
+    """A failed login to the console: which username was tried, from where, when.
+
+    Only failures within the throttling window matter; older rows are deleted as new
+    ones arrive, and an agent's successful login deletes that username's rows.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)  # as typed, lower-cased; may not exist
+    address = Column(String(64), nullable=False)  # the client's IP address
+    at = Column(UtcDateTime, nullable=False, index=True)

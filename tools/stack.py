@@ -2,6 +2,11 @@
 
 Used by `make run` (in the foreground, Ctrl-C stops everything) and by the
 tests' session fixture, so that both run the system the same way.
+
+With `TENJO_ENV=production` it refuses to start (exit code 2) while a secret is
+unset or a development default (console/settings.py, `production_problems`), and
+binds Rasa and the action server to loopback unless `RASA_INTERFACE` and
+`SANIC_HOST` say otherwise: a reverse proxy with HTTPS is the way in.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from console.settings import deployment, startup_refusal
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULTS = {
@@ -29,6 +36,7 @@ DEFAULTS = {
     "RASA_MODEL": "models/tenjo.tar.gz",
 }
 PYTHON = str(Path(sys.executable))
+LOOPBACK = "127.0.0.1"
 
 
 def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -47,14 +55,24 @@ def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         env.setdefault("REDIS_PORT", str(redis.port or 6379))
         env.setdefault("REDIS_DB", (redis.path or "/0").strip("/") or "0")
         env.setdefault("RASA_ENDPOINTS", "endpoints.scaled.yml")
+    if deployment(env) == "production":
+        env.setdefault("SANIC_HOST", LOOPBACK)  # where rasa-sdk's action server listens
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
+def rasa_interface(env: Mapping[str, str]) -> str | None:
+    """Where Rasa listens: `RASA_INTERFACE`, else loopback in production, else Rasa's default."""
+    if env.get("RASA_INTERFACE"):
+        return env["RASA_INTERFACE"]
+    return LOOPBACK if deployment(env) == "production" else None
+
+
 def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
     """Each process's command line."""
     rasa = str(BIN / "rasa")
+    interface = rasa_interface(env)
     return {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", env["ACTIONS_PORT"]],
         "rasa": [
@@ -64,6 +82,7 @@ def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
             "--enable-api", "--auth-token", env["RASA_TOKEN"],
             "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
             "--credentials", "credentials.yml",
+            *(["--interface", interface] if interface else []),
             "--cors", env.get("RASA_CORS", "*"),
         ],
         "web": [PYTHON, "-m", "console", "serve"],
@@ -178,6 +197,14 @@ def main() -> int:
     # Also when started from a script, where SIGINT may arrive ignored.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        refusal = startup_refusal(os.environ)
+    except ValueError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     env = stack_env()
     if not (ROOT / env["RASA_MODEL"]).exists():
         print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
