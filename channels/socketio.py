@@ -73,6 +73,19 @@ class RecentIds:
         return True
 
 
+def allowed_origins(env: dict[str, str] | None = None) -> list[str]:
+    """The sites whose pages may open a socket: `CHAT_ALLOWED_ORIGINS`, comma-separated.
+
+    Unset or "*" (empty list): any site, as stock Rasa. Otherwise a connection whose
+    `Origin` is not in the list is refused; list the web app's own origin too, as its
+    demo page and widget are served from there.
+    """
+    raw = ((env if env is not None else os.environ).get("CHAT_ALLOWED_ORIGINS") or "").strip()
+    if not raw or raw == "*":
+        return []
+    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+
+
 def record_activity(database_url: str, conversation_id: str) -> None:
     """Stamps the citizen's latest message (real time: silence is real time)."""
     from store.activity import touch
@@ -117,7 +130,8 @@ class TenjoSocketIOInput(SocketIOInput):
 
     def _server(self) -> AsyncServer:
         manager = AsyncRedisManager(self.redis_url) if self.redis_url else None
-        # cors_allowed_origins=[] leaves CORS to Sanic, as Rasa does.
+        # cors_allowed_origins=[] leaves CORS headers to Sanic, as Rasa does (two sets of
+        # headers would make browsers refuse); the origin is checked on connect instead.
         return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 
     async def _record(self, conversation_id: str) -> None:
@@ -143,8 +157,14 @@ class TenjoSocketIOInput(SocketIOInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        origins = allowed_origins()
+
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+            if origins and origin and origin not in origins:
+                logger.info("socket refused: page of a site not in CHAT_ALLOWED_ORIGINS")
+                return False
             if not self.jwt_key:
                 return True
             token = (auth or {}).get("token")

@@ -84,10 +84,13 @@ def live(tmp_path_factory) -> Iterator[LiveStack]:
     clock_file = folder / "now.txt"
     clock_file.write_text(STAFFED)
     database_url = f"sqlite:///{folder}/app.db"
+    web_port = free_port()
     env = stack_env({
         "RASA_PORT": free_port(),
         "ACTIONS_PORT": free_port(),
-        "WEB_PORT": free_port(),
+        "WEB_PORT": web_port,
+        # Only the web app's own pages may open a socket (its widget and demo page).
+        "CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}",
         "SWEEP_INTERVAL_SECONDS": "0.5",
         "HANDOFF_TIMEOUT_SECONDS": "300",
         "DATABASE_URL": database_url,

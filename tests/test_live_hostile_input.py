@@ -120,3 +120,21 @@ def test_socketio_forged_session_id_gets_a_fresh_one(live):
         assert given != "../../../etc/passwd" and len(given) == 32
     finally:
         client.disconnect()
+
+
+@pytest.mark.parametrize(("origin", "accepted"), [("https://evil.example", False),
+                                                   ("web-app", True)])
+def test_socketio_only_from_the_allowed_sites(live, origin, accepted):
+    import socketio
+
+    origin = live.web_url if origin == "web-app" else origin
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(live.rasa_url, socketio_path="/socket.io", transports=["polling"],
+                       headers={"Origin": origin})
+        connected = True
+    except socketio.exceptions.ConnectionError:
+        connected = False
+    finally:
+        client.disconnect()
+    assert connected is accepted

@@ -64,3 +64,15 @@ def test_custom_json_reaches_the_room_like_any_message():
     asyncio.run(output.send_custom_json("session-1", {"chat_closed": {"reason": "inactivity"}}))
     assert server.emitted == [
         ("bot_uttered", {"custom": {"chat_closed": {"reason": "inactivity"}}}, "session-1")]
+
+
+@pytest.mark.parametrize(
+    ("setting", "origins"),
+    [(None, []), ("*", []), ("https://www.tenjo-cundinamarca.gov.co/, http://127.0.0.1:8000",
+                            ["https://www.tenjo-cundinamarca.gov.co", "http://127.0.0.1:8000"])],
+)
+def test_allowed_origins(setting, origins):
+    from channels.socketio import allowed_origins
+
+    env = {} if setting is None else {"CHAT_ALLOWED_ORIGINS": setting}
+    assert allowed_origins(env) == origins
