@@ -11,13 +11,14 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
+BENCH_VENV := bench/.venv
 WIDGET_VENDOR := console/static/widget/vendor/socket.io.min.js
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install train run test lint check validate style coverage conversation-tests \
-	nlu-report nlu-crossval browser widget agent demo-data forget purge clean
+	nlu-report nlu-crossval browser widget agent demo-data forget purge bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -50,7 +51,7 @@ run: $(MODEL) widget ## Start the Rasa server, the action server and the web app
 	$(BIN)/python -m tools.stack
 
 lint: $(BIN)/.installed ## Python lint (ruff)
-	$(BIN)/ruff check actions addons channels store console tools tests
+	$(BIN)/ruff check actions addons channels store console tools tests bench
 
 validate: $(BIN)/.installed
 	$(BIN)/rasa data validate --quiet
@@ -101,6 +102,16 @@ forget: $(BIN)/.installed ## Delete one citizen's data on request: make forget E
 purge: $(BIN)/.installed ## Apply the retention settings (Ley 1581); make purge DRY_RUN=1 only counts
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m tools.privacy purge $(if $(DRY_RUN),--dry-run)
+
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (python3.10 not found)."; exit 1; }
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	@touch $@
+
+bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare Rasa, about 15 min (docs/benchmarks.md)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
