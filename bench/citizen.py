@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import socketio
 
+from channels.session_tokens import issue, secret_from_env
+
 GUARD_REFUSALS = ("Está enviando mensajes muy seguidos", "Su mensaje llegó vacío")
 
 NAMES = ["Ana María", "Pedro", "Luz Marina", "Carlos Andrés", "Rosa", "Jorge Eliécer",
@@ -102,7 +104,10 @@ class Citizen:
         self._client.on("bot_uttered", self._on_bot)
         confirmed = threading.Event()
         self._client.on("session_confirm", lambda *_: confirmed.set())
-        self._client.connect(url, socketio_path="/socket.io", wait_timeout=timeout)
+        # The session's signed token, as the web app issues it (the bare Rasa ignores it).
+        token = issue(self.session_id, secret_from_env())
+        self._client.connect(url, socketio_path="/socket.io", wait_timeout=timeout,
+                             auth={"token": token})
         self._client.emit("session_request", {"session_id": self.session_id})
         if not confirmed.wait(timeout):
             self.close()

@@ -42,6 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.timing_proxy import TimingProxy
+from channels.session_tokens import issue, secret_from_env
 from tools.stack import ROOT, commands, health_urls, stack_env
 
 BENCH = ROOT / "bench"
@@ -231,8 +232,10 @@ def stop(process: subprocess.Popen) -> None:
 def rest_turn(url: str, text: str, sender: str) -> float:
     """Seconds for one REST turn (the whole reply)."""
     body = json.dumps({"sender": sender, "message": text}).encode()
+    token = issue(sender, secret_from_env())  # the session's token (bare Rasa ignores it)
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {token}"})
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as response:
         response.read()

@@ -1,4 +1,9 @@
-"""Rasa's REST channel, with internal commands kept out and the message guard in front."""
+"""Rasa's REST channel, with internal commands kept out and the message guard in front.
+
+A request speaks for one conversation only with that conversation's signed token
+(`Authorization: Bearer …`, issued by the web app's `POST /chat/session`, see
+channels/session_tokens.py): knowing a citizen's sender id is not enough.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,28 @@ from typing import Any
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
-from sanic.exceptions import InvalidUsage
+from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
+from channels import action_failure
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
+from channels.session_tokens import secret_from_env, session_of
 
 
 class TenjoRestInput(RestInput):
     """`/webhooks/rest/webhook`, as Rasa's, but a typed `/EXTERNAL_…` is only text, and an
-    empty, oversized or flooding message gets a polite answer (channels/guard.py)."""
+    empty, oversized or flooding message gets a polite answer (channels/guard.py), and
+    the sender must match the request's session token."""
+
+    _secret: str | None = None
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Rasa's blueprint, its handler behind the guard."""
+        action_failure.install()
+        self._secret = secret_from_env()
         return super().blueprint(guarded(on_new_message, MessageGuard.from_env()))
 
     @staticmethod
@@ -37,6 +49,12 @@ class TenjoRestInput(RestInput):
         if not valid_sender(sender):
             raise InvalidUsage("El campo sender debe ser un identificador de hasta 128 "
                                "caracteres (letras, números, guiones).")
+        scheme, _, token = (req.headers.get("Authorization") or "").partition(" ")
+        secret = self._secret or secret_from_env()
+        if scheme.lower() != "bearer" or session_of(token.strip(), secret) != sender:
+            raise Unauthorized("Esta conversación necesita su credencial de sesión "
+                               "(Authorization: Bearer …, de POST /chat/session).",
+                               scheme="Bearer")
         return sender
 
     def _extract_message(self, req: Request) -> str:

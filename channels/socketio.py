@@ -6,11 +6,15 @@ subclass rebuilds that method (same events, same payloads) to add:
 - a shared client manager when `REDIS_URL` is set (python-socketio's
   `AsyncRedisManager`), so a push handled by one Rasa replica (an agent's reply,
   an inactivity prompt) reaches a citizen connected to another;
-- dropping a message whose `metadata.client_message_id` was already taken (the
-  widget resends what it typed offline until the server acknowledges it);
+- exactly-once handling of a message by its `metadata.client_message_id`
+  (channels/message_ids.py): the widget resends what was not acknowledged, also
+  when a Rasa process died mid-turn, and the resend is handled once;
 - recording the citizen's activity in the store for the inactivity rule (P3);
 - the message guard (channels/guard.py): empty, oversized or flooding messages
   get a polite answer instead of a turn;
+- a connection bound to one conversation: it must present the signed token the
+  web app issued (`auth={"token": …}`, channels/session_tokens.py); the session id
+  a client sends is ignored, so knowing another citizen's id is worth nothing;
 - internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
   (channels/commands.py);
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
@@ -26,52 +30,25 @@ import asyncio
 import json
 import logging
 import os
-import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
+from socketio.exceptions import ConnectionRefusedError
 
+from channels import action_failure
 from channels.commands import neutralize
-from channels.guard import MessageGuard, guarded, valid_sender
+from channels.guard import MessageGuard, guarded
+from channels.message_ids import DONE, MessageIds
+from channels.session_tokens import secret_from_env, session_of
 
 logger = logging.getLogger(__name__)
-
-# How long a client message id is remembered to drop its resends.
-SEEN_TTL_SECONDS = 6 * 3600
-SEEN_IN_MEMORY = 50_000
-
-
-class RecentIds:
-    """Message ids already taken: in Redis when shared, else in this process (bounded)."""
-
-    def __init__(self, redis_url: str | None = None) -> None:
-        self._memory: OrderedDict[str, None] = OrderedDict()
-        self._redis = None
-        if redis_url:
-            from redis.asyncio import from_url
-
-            self._redis = from_url(redis_url)
-
-    async def first_time(self, key: str) -> bool:
-        """True the first time `key` is seen; False for a resend."""
-        if self._redis is not None:
-            return bool(await self._redis.set(f"tenjo:seen:{key}", 1, nx=True,
-                                              ex=SEEN_TTL_SECONDS))
-        if key in self._memory:
-            return False
-        self._memory[key] = None
-        if len(self._memory) > SEEN_IN_MEMORY:
-            self._memory.popitem(last=False)
-        return True
-
 
 def allowed_origins(env: dict[str, str] | None = None) -> list[str]:
     """The sites whose pages may open a socket: `CHAT_ALLOWED_ORIGINS`, comma-separated.
@@ -147,8 +124,9 @@ class TenjoSocketIOInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
+        action_failure.install()
         sio = self._server()
-        seen = RecentIds(self.redis_url)
+        message_ids = MessageIds(self.redis_url)
         on_new_message = guarded(on_new_message, MessageGuard.from_env())
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
@@ -158,37 +136,43 @@ class TenjoSocketIOInput(SocketIOInput):
             return response.json({"status": "ok"})
 
         origins = allowed_origins()
+        secret = secret_from_env()
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None) -> None:
             origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
             if origins and origin and origin not in origins:
                 logger.info("socket refused: page of a site not in CHAT_ALLOWED_ORIGINS")
-                return False
-            if not self.jwt_key:
-                return True
-            token = (auth or {}).get("token")
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+                raise ConnectionRefusedError("origin_not_allowed")
+            token = auth.get("token") if isinstance(auth, dict) else None
+            session_id = session_of(token, secret)
+            if session_id is None:
+                raise ConnectionRefusedError("invalid_token")
+            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+
+        async def bound_session(sid: str) -> str | None:
+            try:
+                session = await sio.get_session(sid, namespace=self.namespace)
+            except KeyError:  # disconnected meanwhile
+                return None
+            return session.get("session_id")
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: dict | None) -> None:
-            data = data if isinstance(data, dict) else {}
-            if not valid_sender(data.get("session_id")):
-                data["session_id"] = uuid.uuid4().hex
+        async def session_request(sid: str, data: Any) -> None:
+            session_id = await bound_session(sid)
+            if session_id is None:
+                return
             if self.session_persistence:
-                sio.enter_room(sid, data["session_id"])
-            await sio.emit("session_confirm", data["session_id"], room=sid)
+                sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 return
-            if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not valid_sender(sender_id):
-                    return
-            else:
-                sender_id = sid
+            sender_id = await bound_session(sid) if self.session_persistence else sid
+            if sender_id is None:
+                return
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -198,7 +182,8 @@ class TenjoSocketIOInput(SocketIOInput):
             if not isinstance(metadata, dict):
                 metadata = {}
             client_id = metadata.get("client_message_id")
-            if client_id and not await seen.first_time(f"{sender_id}:{client_id}"):
+            key = f"{sender_id}:{client_id}" if isinstance(client_id, str) and client_id else None
+            if key and await message_ids.wait_turn(key) == DONE:
                 logger.debug("dropped a resent message")
                 return
             message = UserMessage(
@@ -209,6 +194,13 @@ class TenjoSocketIOInput(SocketIOInput):
                 metadata=metadata,
             )
             await self._record(sender_id)
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except BaseException:
+                if key:
+                    await message_ids.release(key)
+                raise
+            if key:
+                await message_ids.done(key)
 
         return socketio_webhook

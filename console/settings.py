@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from channels.session_tokens import DEFAULT_SECRET as DEFAULT_CHAT_TOKEN_SECRET
+from channels.session_tokens import secret_from_env
 from store.clock import Clock, clock_from_setting
 
 # The protocol's links; the same defaults as actions/settings.py.
@@ -136,15 +138,17 @@ def _secret_problem(env: Mapping[str, str], name: str, default: str) -> str | No
 def production_problems(env: Mapping[str, str]) -> list[str]:
     """Why the assistant may not start as configured, one line per variable.
 
-    Always empty in development. In production: the console's secret key and
-    Rasa's token must be set, not the development defaults, and at least
-    MIN_SECRET_LENGTH long; the console must send its cookies only over HTTPS.
+    Always empty in development. In production: the console's secret key, Rasa's
+    token and the secret that signs chat sessions must be set, not the development
+    defaults, and at least MIN_SECRET_LENGTH long; the console must send its cookies
+    only over HTTPS.
     """
     if deployment(env) != "production":
         return []
     problems = [
         _secret_problem(env, "CONSOLE_SECRET_KEY", DEFAULT_SECRET_KEY),
         _secret_problem(env, "RASA_TOKEN", DEFAULT_RASA_TOKEN),
+        _secret_problem(env, "CHAT_TOKEN_SECRET", DEFAULT_CHAT_TOKEN_SECRET),
     ]
     if _raw(env, "CONSOLE_SECURE_COOKIES").lower() not in _TRUE:
         problems.append("CONSOLE_SECURE_COOKIES is not true (production is served over HTTPS)")
@@ -187,6 +191,9 @@ class ConsoleSettings:
     rasa_port: int = 5005
     chat_socket_url: str = ""
     chat_allowed_origins: tuple[str, ...] = ("*",)
+    # Signs the widget's session tokens (channels/session_tokens.py); Rasa's channels
+    # read the same variable.
+    chat_token_secret: str = field(default=DEFAULT_CHAT_TOKEN_SECRET, repr=False)
     # Follow-ups by e-mail (A4): without `smtp_host` the mails go to `mail_outbox` files.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -233,6 +240,7 @@ class ConsoleSettings:
             rasa_port=rasa_port,
             chat_socket_url=_socket_url(env, "CHAT_SOCKET_URL"),
             chat_allowed_origins=_origins(env, "CHAT_ALLOWED_ORIGINS"),
+            chat_token_secret=secret_from_env(env),
             smtp_host=_raw(env, "SMTP_HOST"),
             smtp_port=_port(env, "SMTP_PORT", SMTP_DEFAULT_PORTS[smtp_tls]),
             smtp_user=_raw(env, "SMTP_USER"),

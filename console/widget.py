@@ -4,16 +4,17 @@
 - `GET /widget.js` and `GET /widget/<file>` the widget's script, style sheet and the
   vendored socket.io client (copied from `web/node_modules` by `make widget`).
 - `GET /chat/config.json` where the widget's socket.io client reaches Rasa.
-- `POST /chat/history` the messages of the current session of a conversation, read from
-  Rasa's tracker, for the widget to show after a reload or a reconnection. The session id
-  travels only in the body and is never logged.
+- `POST /chat/session` a new conversation's id and its signed token (or the same ones
+  for a valid token): the channels serve a conversation only to its token's holder.
+- `POST /chat/history` the messages of the current session of the token's conversation,
+  read from Rasa's tracker, for the widget to show after a reload or a reconnection. The
+  token travels only in the body and is never logged.
 - `GET /reglas` the chat's terms and the citizen's commitments (P16), from domain.yml.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from flask import (
     send_from_directory,
 )
 
+from channels.session_tokens import new_session, session_of
 from console.scripts import _first_text
 from console.settings import ConsoleSettings
 from console.web import services
@@ -46,7 +48,6 @@ STATIC = Path(__file__).resolve().parent / "static" / "widget"
 SOCKET_PATH = "/socket.io"
 TRACKER_TIMEOUT_SECONDS = 10
 # What the widget generates (32 hex digits); ids of other clients (REST, tests) also pass.
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,128}")
 # The widget's own hidden message that makes the bot greet a new conversation.
 GREETING_TRIGGER = "/greet"
 EXTERNAL_PREFIX = "EXTERNAL: "
@@ -281,26 +282,53 @@ def chat_config():
     return _allow_origin(response)
 
 
-@blueprint.route("/chat/history", methods=["POST", "OPTIONS"])
-def chat_history():
-    """`{"session_id": …}` → the messages of the conversation's current session."""
+def _json_error(message: str, status: int) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return _no_store(_allow_origin(response))
+
+
+@blueprint.route("/chat/session", methods=["POST", "OPTIONS"])
+def chat_session():
+    """`{}` → a new conversation `{"session_id", "token"}`; `{"token": …}` → the same one.
+
+    The token (channels/session_tokens.py) is what the socket.io and REST channels
+    ask for: the session id alone gives nobody access to a conversation. Nothing is
+    stored here; a forged or outdated token simply gets a new conversation.
+    """
     if request.method == "OPTIONS":
         return _allow_origin(Response(status=204))
     body = request.get_json(silent=True)
-    session_id = body.get("session_id") if isinstance(body, dict) else None
-    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
-        response = jsonify({"error": "La solicitud no es válida."})
-        response.status_code = 400
-        return _no_store(_allow_origin(response))
+    if body is not None and not isinstance(body, dict):
+        return _json_error("La solicitud no es válida.", 400)
+    secret = services().settings.chat_token_secret
+    token = (body or {}).get("token")
+    session_id = session_of(token, secret)
+    if session_id is None:
+        session_id, token = new_session(secret)
+    return _no_store(_allow_origin(jsonify({"session_id": session_id, "token": token})))
+
+
+@blueprint.route("/chat/history", methods=["POST", "OPTIONS"])
+def chat_history():
+    """`{"token": …}` → the messages of the token's conversation (current session)."""
+    if request.method == "OPTIONS":
+        return _allow_origin(Response(status=204))
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        return _json_error("La solicitud no es válida.", 400)
+    session_id = session_of(token, services().settings.chat_token_secret)
+    if session_id is None:
+        return _json_error("La credencial de la conversación no es válida.", 401)
     try:
         tracker = fetch_tracker(services().settings, session_id)
         messages = visible_history(tracker)
     except TrackerUnavailable as error:
         log.warning("chat history: Rasa is not available (%s)", error)
-        response = jsonify({"error": "El historial no está disponible en este momento."})
-        response.status_code = 503
+        response = _json_error("El historial no está disponible en este momento.", 503)
         response.headers["Retry-After"] = "5"
-        return _no_store(_allow_origin(response))
+        return response
     return _no_store(_allow_origin(jsonify(messages)))
 
 

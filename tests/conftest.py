@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from channels.session_tokens import issue, secret_from_env
 from tools.stack import ROOT, Stack, stack_env
 
 STAFFED = "2026-12-01T09:00:00-05:00"  # a Tuesday morning, agents on duty
@@ -45,14 +46,20 @@ class LiveStack:
     console_url = web_url
 
     def say(self, sender: str, text: str) -> list[dict]:
-        """Sends a message on the REST channel; the bot's messages in order."""
+        """Sends a message on the REST channel (with the session's token); the bot's
+        messages in order."""
         body = json.dumps({"sender": sender, "message": text}).encode()
         request = urllib.request.Request(
             f"{self.rasa_url}/webhooks/rest/webhook", data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {self.token_of(sender)}"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
+
+    def token_of(self, sender: str) -> str:
+        """The session token the web app would issue for `sender`."""
+        return issue(sender, secret_from_env(self.env))
 
     def tracker(self, sender: str) -> dict:
         """The conversation's tracker, through Rasa's HTTP API (with the token)."""

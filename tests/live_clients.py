@@ -9,19 +9,30 @@ import time
 import requests
 import socketio
 
+from channels.session_tokens import issue, secret_from_env
+
 
 class SocketCitizen:
-    """A citizen on the socket.io channel with session persistence, like the widget."""
+    """A citizen on the socket.io channel with session persistence, like the widget.
 
-    def __init__(self, rasa_url: str, session_id: str) -> None:
+    It holds the session's signed token (made here with the stack's secret, as the
+    web app's `POST /chat/session` would); `token` overrides it, `lb` is the sticky
+    key a load balancer hashes on.
+    """
+
+    def __init__(self, rasa_url: str, session_id: str, token: str | None = None,
+                 lb: str | None = None) -> None:
         self.session_id = session_id
+        self.token = token or issue(session_id, secret_from_env())
         self.received: queue.Queue = queue.Queue()
         self.custom: list[dict] = []  # custom JSON messages, e.g. {"chat_closed": …}
         self._client = socketio.Client(reconnection=False)
         self._client.on("bot_uttered", self._on_bot_message)
         confirmed = queue.Queue()
         self._client.on("session_confirm", confirmed.put)
-        self._client.connect(rasa_url, socketio_path="/socket.io", transports=["polling"])
+        url = f"{rasa_url}?lb={lb}" if lb else rasa_url
+        self._client.connect(url, socketio_path="/socket.io", transports=["polling"],
+                             auth={"token": self.token})
         self._client.emit("session_request", {"session_id": session_id})
         confirmed.get(timeout=15)
 

@@ -104,14 +104,16 @@ def test_bot_challenge_and_chat_rules(live, sender):
     assert len(rules) == 2 and "mensajes comerciales" in rules[1]
 
 
-async def socketio_exchange(url: str, session_id: str, messages: list[str]) -> list[list[str]]:
+async def socketio_exchange(url: str, token: str, messages: list[str]) -> list[list[str]]:
     """Talks over socket.io like the widget; the bot's texts after each message."""
     client = socketio.AsyncClient()
     received: asyncio.Queue = asyncio.Queue()
     confirmed = asyncio.Event()
     client.on("bot_uttered", lambda data: received.put_nowait(data))
     client.on("session_confirm", lambda data: confirmed.set())
-    await client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    await client.connect(url, socketio_path="/socket.io", transports=["polling"],
+                         auth={"token": token})
+    session_id = token.rpartition(".")[0]
     try:
         await client.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(confirmed.wait(), 10)
@@ -131,5 +133,6 @@ async def socketio_exchange(url: str, session_id: str, messages: list[str]) -> l
 
 
 def test_socketio_channel_with_session_persistence(live, sender):
-    replies = asyncio.run(socketio_exchange(live.rasa_url, sender, ["hola", "me llamo Rosa"]))
+    replies = asyncio.run(socketio_exchange(live.rasa_url, live.token_of(sender),
+                                            ["hola", "me llamo Rosa"]))
     assert replies == [[GREETING_MORNING, ASK_NAME], ["Mucho gusto, Rosa.", HOW_CAN_HELP]]

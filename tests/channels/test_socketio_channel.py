@@ -1,39 +1,13 @@
-"""The citizens' socket.io channel: resends dropped, in one process or shared in Redis."""
+"""The citizens' socket.io channel: settings, custom JSON and allowed origins."""
 
 import asyncio
 import os
-import uuid
 
 import pytest
 
-from channels.socketio import RecentIds, TenjoSocketIOInput
+from channels.socketio import TenjoSocketIOInput
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def first_times(ids: RecentIds, keys: list[str]) -> list[bool]:
-    async def check():
-        return [await ids.first_time(key) for key in keys]
-
-    return asyncio.run(check())
-
-
-def test_in_memory_drops_a_resent_id():
-    assert first_times(RecentIds(), ["s1:a", "s1:b", "s1:a", "s2:a"]) == [True, True, False, True]
-
-
-def test_redis_drops_a_resend_seen_by_another_process():
-    prefix = uuid.uuid4().hex
-    keys = [f"{prefix}:a", f"{prefix}:a"]
-
-    async def check():
-        first, second = RecentIds(REDIS_URL), RecentIds(REDIS_URL)
-        try:
-            return [await first.first_time(keys[0]), await second.first_time(keys[1])]
-        except OSError as error:
-            pytest.fail(f"Redis is needed at {REDIS_URL} (TEST_REDIS_URL): {error}")
-
-    assert asyncio.run(check()) == [True, False]
 
 
 def test_credentials_and_environment(monkeypatch):

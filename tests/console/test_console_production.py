@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from console.settings import (
+    DEFAULT_CHAT_TOKEN_SECRET,
     DEFAULT_RASA_TOKEN,
     DEFAULT_SECRET_KEY,
     ConsoleSettings,
@@ -24,9 +25,11 @@ GOOD = {
     "TENJO_ENV": "production",
     "CONSOLE_SECRET_KEY": "k3-a-long-random-console-secret-value",
     "RASA_TOKEN": "t0-a-long-random-rasa-token-value",
+    "CHAT_TOKEN_SECRET": "c1-a-long-random-chat-token-secret",
     "CONSOLE_SECURE_COOKIES": "true",
 }
-SECURITY_VARIABLES = ("TENJO_ENV", "CONSOLE_SECRET_KEY", "RASA_TOKEN", "CONSOLE_SECURE_COOKIES")
+SECURITY_VARIABLES = ("TENJO_ENV", "CONSOLE_SECRET_KEY", "RASA_TOKEN", "CHAT_TOKEN_SECRET",
+                      "CONSOLE_SECURE_COOKIES")
 
 
 def test_production_with_nothing_set_names_every_variable():
@@ -34,21 +37,23 @@ def test_production_with_nothing_set_names_every_variable():
     assert problems == [
         "CONSOLE_SECRET_KEY is not set",
         "RASA_TOKEN is not set",
+        "CHAT_TOKEN_SECRET is not set",
         "CONSOLE_SECURE_COOKIES is not true (production is served over HTTPS)",
     ]
     message = startup_refusal({"TENJO_ENV": "production"})
-    for name in ("CONSOLE_SECRET_KEY", "RASA_TOKEN", "CONSOLE_SECURE_COOKIES"):
+    for name in SECURITY_VARIABLES[1:]:
         assert name in message
 
 
 def test_production_with_the_development_defaults_is_refused():
     env = {
         **GOOD, "CONSOLE_SECRET_KEY": DEFAULT_SECRET_KEY, "RASA_TOKEN": DEFAULT_RASA_TOKEN,
-        "CONSOLE_SECURE_COOKIES": "false",
+        "CHAT_TOKEN_SECRET": DEFAULT_CHAT_TOKEN_SECRET, "CONSOLE_SECURE_COOKIES": "false",
     }
     assert production_problems(env) == [
         "CONSOLE_SECRET_KEY is the development default",
         "RASA_TOKEN is the development default",
+        "CHAT_TOKEN_SECRET is the development default",
         "CONSOLE_SECURE_COOKIES is not true (production is served over HTTPS)",
     ]
 

@@ -228,13 +228,28 @@ def test_html_is_shown_as_text_and_the_rules_are_linked(chat, live):
     expect(page.get_by_text("No se permiten palabras obscenas")).to_be_visible()
 
 
-def test_a_closed_chat_offers_a_new_conversation(chat, live):
-    old = "ab" * 16
+def seed_session(chat, session_id: str, token: str) -> None:
+    """Makes the page start with this session kept in localStorage (first load only)."""
     chat.page.add_init_script(
         f"if (!sessionStorage.getItem('seeded')) {{ sessionStorage.setItem('seeded', '1');"
-        f" localStorage.setItem('tenjo-chat:session', '\"{old}\"');"
+        f" localStorage.setItem('tenjo-chat:session', '\"{session_id}\"');"
+        f" localStorage.setItem('tenjo-chat:token', '\"{token}\"');"
         " localStorage.setItem('tenjo-chat:started', 'true'); }"
     )
+
+
+def test_a_token_the_server_does_not_accept_starts_a_new_conversation(chat, live):
+    old = "cd" * 16
+    seed_session(chat, old, f"{old}.{'A' * 43}")  # right shape, wrong signature
+    chat.open(live.web_url)
+    chat.expect_message(ASK_NAME)
+    assert chat.session_id() != old
+    assert chat.received_texts(), "the new conversation is the one the server knows"
+
+
+def test_a_closed_chat_offers_a_new_conversation(chat, live):
+    old = "ab" * 16
+    seed_session(chat, old, live.token_of(old))
     closed = [{"author": "bot", "text": "Damos por terminada esta conversación."},
               {"author": "bot", "text": "", "closed": "inactivity"}]
     chat.page.route("**/chat/history", lambda route: route.fulfill(json=closed))

@@ -9,11 +9,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from channels.session_tokens import issue, session_of
 from console import create_app
 from console.settings import ConsoleSettings
 from console.widget import visible_history
 
 SESSION = "0123456789abcdef0123456789abcdef"
+CHAT_SECRET = "a-chat-secret-for-the-tests"
+TOKEN = issue(SESSION, CHAT_SECRET)
 SATISFACTION_BUTTONS = [{"title": "Sí", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -148,7 +151,7 @@ def client():
     thread.start()
     settings = ConsoleSettings(
         rasa_url=f"http://127.0.0.1:{server.server_address[1]}", rasa_token="s3cret",
-        rasa_port=5123,
+        rasa_port=5123, chat_token_secret=CHAT_SECRET,
     )
     yield create_app(settings).test_client()
     server.shutdown()
@@ -156,7 +159,7 @@ def client():
 
 
 def test_history_of_a_conversation(client):
-    response = client.post("/chat/history", json={"session_id": SESSION})
+    response = client.post("/chat/history", json={"token": TOKEN})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.json == visible_history(TRACKER)
@@ -164,14 +167,13 @@ def test_history_of_a_conversation(client):
 
 
 def test_an_unknown_conversation_has_no_history(client):
-    response = client.post("/chat/history", json={"session_id": "f" * 32})
+    response = client.post("/chat/history", json={"token": issue("f" * 32, CHAT_SECRET)})
     assert response.status_code == 200 and response.json == []
 
 
 @pytest.mark.parametrize("body", [
-    b"", b"not json", b"[]", b"{}", b'{"session_id": 5}', b'{"session_id": null}',
-    b'{"session_id": "short"}', b'{"session_id": "../../version"}',
-    json.dumps({"session_id": "a" * 129}).encode(),
+    b"", b"not json", b"[]", b"{}", b'{"token": 5}', b'{"token": null}',
+    json.dumps({"session_id": SESSION}).encode(),
 ])
 def test_a_malformed_body_is_400(client, body):
     response = client.post("/chat/history", data=body, content_type="application/json")
@@ -179,13 +181,51 @@ def test_a_malformed_body_is_400(client, body):
     assert FakeRasa.requests == []
 
 
+@pytest.mark.parametrize("token", [
+    "short", "../../version", "a" * 129, f"{SESSION}.{'A' * 43}",
+    issue(SESSION, "another-secret-somewhere"),
+])
+def test_a_forged_token_reads_nothing(client, token):
+    response = client.post("/chat/history", json={"token": token})
+    assert response.status_code == 401 and "error" in response.json
+    assert FakeRasa.requests == []
+
+
+def test_a_new_session_comes_with_its_token(client):
+    response = client.post("/chat/session", json={})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    session = response.json
+    assert len(session["session_id"]) == 32
+    assert session_of(session["token"], CHAT_SECRET) == session["session_id"]
+    assert client.post("/chat/session").json["session_id"] != session["session_id"]
+
+
+def test_a_valid_token_keeps_its_session_and_a_forged_one_gets_a_new_one(client):
+    assert client.post("/chat/session", json={"token": TOKEN}).json == {
+        "session_id": SESSION, "token": TOKEN}
+    forged = client.post("/chat/session", json={"token": f"{SESSION}.{'A' * 43}"}).json
+    assert forged["session_id"] != SESSION
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'"x"'])
+def test_a_malformed_session_request_is_400(client, body):
+    response = client.post("/chat/session", data=body, content_type="application/json")
+    assert response.status_code in (200, 400)
+    if body == b"not json":
+        assert response.status_code == 200, "no JSON at all: a new session, as for {}"
+    else:
+        assert response.status_code == 400
+
+
 def test_the_session_id_never_goes_in_a_url(client):
-    assert client.get("/chat/history", query_string={"session_id": SESSION}).status_code == 405
+    assert client.get("/chat/history", query_string={"token": TOKEN}).status_code == 405
+    assert client.get("/chat/session").status_code == 405
 
 
 def test_rasa_down_or_refusing_is_503_without_the_id_in_the_log(client, caplog):
     FakeRasa.status = 500
-    response = client.post("/chat/history", json={"session_id": SESSION})
+    response = client.post("/chat/history", json={"token": TOKEN})
     assert response.status_code == 503 and "error" in response.json
     assert SESSION not in caplog.text
 
@@ -193,6 +233,7 @@ def test_rasa_down_or_refusing_is_503_without_the_id_in_the_log(client, caplog):
 def test_history_needs_no_csrf_token_and_allows_other_sites(client):
     preflight = client.options("/chat/history", headers={"Origin": "https://www.tenjo.gov.co"})
     assert preflight.status_code == 204
+    assert client.options("/chat/session").status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
 

@@ -6,8 +6,12 @@
  * data-socket-path="/socket.io", data-open="true" (open the panel at once).
  *
  * How it works
- * - The session id (128 random bits) lives in localStorage only: it is sent in socket.io
- *   payloads and in the body of POST /chat/history, never in a URL.
+ * - The session: the web app issues its id (128 random bits) and a signed token
+ *   (POST /chat/session); both live in localStorage only. The token goes in the
+ *   socket.io handshake (auth) and in the body of POST /chat/history, never in a URL:
+ *   the server binds the connection to the token's conversation, so the id alone is
+ *   worth nothing to anyone else. A random per-page `lb` query key lets a load
+ *   balancer keep one connection on one server (sticky sessions).
  * - Outbox: every message (typed, a button's payload, the hidden "/greet") goes to an
  *   outbox kept in localStorage, and is emitted with a socket.io acknowledgement. The
  *   server acknowledges after the whole turn, so the next message leaves only after the
@@ -87,6 +91,7 @@
   // ------------------------------------------------------------------ state
   var state = {
     sessionId: store.get("session", null),
+    token: store.get("token", null),
     started: store.get("started", false),
     transcript: store.get("transcript", []),
     outbox: store.get("outbox", []),
@@ -100,14 +105,17 @@
     everConnected: false,
     unread: false,
   };
-  if (typeof state.sessionId !== "string" || !/^[0-9a-f]{32}$/.test(state.sessionId)) {
+  if (typeof state.sessionId !== "string" || typeof state.token !== "string" ||
+      state.token.indexOf(state.sessionId + ".") !== 0) {
     resetSession();
   }
+  var ROUTE_KEY = randomHex(8);
   if (!Array.isArray(state.transcript)) state.transcript = [];
   if (!Array.isArray(state.outbox)) state.outbox = [];
 
   function resetSession() {
-    state.sessionId = randomHex(16);
+    state.sessionId = null;
+    state.token = null;
     state.started = false;
     state.transcript = [];
     state.outbox = [];
@@ -120,6 +128,7 @@
       state.transcript = state.transcript.slice(-MAX_KEPT);
     }
     store.set("session", state.sessionId);
+    store.set("token", state.token);
     store.set("started", state.started);
     store.set("transcript", state.transcript);
     store.set("outbox", state.outbox);
@@ -310,6 +319,12 @@
       if (!wanted[node.getAttribute("data-uid")]) node.remove();
     });
     var isClosed = Boolean(closed);
+    // The chat closing under the citizen's typing: the focus goes to "new conversation".
+    var typingHere = (root.activeElement || document.activeElement) === input;
+    if (isClosed && closedNotice.hidden && typingHere) {
+      closedNotice.hidden = false;
+      restart.focus();
+    }
     closedNotice.hidden = !isClosed;
     form.hidden = isClosed;
     input.disabled = isClosed;
@@ -442,12 +457,41 @@
     else render();
   }
 
+  // A session id and its token from the web app (a new conversation when none is kept).
+  var asking = null;
+  function ensureSession() {
+    if (state.token) return Promise.resolve();
+    if (asking) return asking;
+    asking = window.fetch(ORIGIN + "/chat/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    }).then(function (response) {
+      if (!response.ok) throw new Error("session " + response.status);
+      return response.json();
+    }).then(function (session) {
+      if (typeof session.session_id !== "string" || typeof session.token !== "string") {
+        throw new Error("session: unexpected answer");
+      }
+      if (!state.token) {
+        state.sessionId = session.session_id;
+        state.token = session.token;
+        save();
+      }
+    }).finally(function () { asking = null; });
+    return asking;
+  }
+
   function loadHistory() {
     var sessionId = state.sessionId;
+    if (!state.token) return Promise.resolve(false);
     return window.fetch(ORIGIN + "/chat/history", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ session_id: sessionId }),
+      body: JSON.stringify({ token: state.token }),
       cache: "no-store",
       credentials: "omit",
       referrerPolicy: "no-referrer",
@@ -560,7 +604,7 @@
     }
     if (starting) return starting;
     starting = Promise.all([
-      loadConfig(), loadScript(ORIGIN + "/widget/vendor/socket.io.min.js"),
+      loadConfig(), loadScript(ORIGIN + "/widget/vendor/socket.io.min.js"), ensureSession(),
     ]).then(function (results) {
       state.config = results[0];
       state.io = results[1];
@@ -577,6 +621,8 @@
   function openSocket() {
     var socket = state.io(state.config.socket_url, {
       path: state.config.socket_path || "/socket.io",
+      auth: function (send) { send({ token: state.token }); },
+      query: { lb: ROUTE_KEY },
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
       timeout: 15000,
@@ -609,7 +655,20 @@
       setConnection(false);
       if (reason === "io server disconnect" && navigator.onLine !== false) socket.connect();
     });
-    socket.on("connect_error", function () { setConnection(false); });
+    socket.on("connect_error", function (error) {
+      setConnection(false);
+      // Refused by the server (not a network error): socket.io does not retry by itself.
+      if (socket.active) return;
+      var retry = function () { window.setTimeout(function () { socket.connect(); }, 3000); };
+      if (error && error.message === "invalid_token") {
+        // The kept token is no longer valid (e.g. a new secret): a new conversation.
+        resetSession();
+        rerender();
+        ensureSession().then(function () { socket.connect(); }, retry);
+      } else {
+        retry();
+      }
+    });
   }
 
   window.addEventListener("offline", function () {
@@ -657,7 +716,9 @@
     rerender();
     if (state.socket) {
       state.socket.disconnect();
-      state.socket.connect();
+      ensureSession().then(function () { state.socket.connect(); }, function () {
+        setConnection(false);
+      });
     } else {
       start();
     }

@@ -1,0 +1,99 @@
+"""A polite answer when the action server cannot run an action, instead of silence.
+
+Stock Rasa 3.6 logs the failure of a custom action (server down, error, no answer),
+drops its events and goes on predicting: the citizen gets an empty reply, or a stray
+template without the answer it belonged to. Here a failed call to the action server
+(`RemoteAction.run` raising anything but a rejection) becomes, once per turn:
+
+- a message to the citizen saying there is a technical problem and that the message
+  was received (recorded in the tracker like any bot message), and
+- `FollowupAction("action_listen")`, so the turn ends there.
+
+A turn the web app pushed (`EXTERNAL_…`: an agent's reply, an inactivity prompt) only
+ends: the citizen wrote nothing, so there is nothing to apologise for.
+
+The next message goes to the action server again, so the assistant recovers by
+itself as soon as the server is back. The call is also bounded by
+`ACTIONS_TIMEOUT_SECONDS` (default 15 s) instead of Rasa's five minutes.
+
+`install()` wraps `rasa.core.actions.action.RemoteAction.run` once; the channels call
+it when Rasa builds them (channels/socketio.py, channels/rest.py). Rasa is pinned
+(3.6.21) and tests/channels/test_action_failure.py checks the method it wraps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+from typing import Any
+
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.core.events import BotUttered, Event, FollowupAction
+
+logger = logging.getLogger(__name__)
+
+TECHNICAL_PROBLEM = (
+    "En este momento tenemos una falla técnica y no podemos atender su mensaje. "
+    "Su mensaje quedó registrado. Por favor escríbanos de nuevo en unos minutos."
+)
+DEFAULT_TIMEOUT_SECONDS = 15.0
+_TOLD = "_tenjo_told_technical_problem"
+
+
+def timeout_seconds() -> float:
+    """`ACTIONS_TIMEOUT_SECONDS`: how long one action may take before it counts as failed."""
+    try:
+        value = float(os.environ.get("ACTIONS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
+    except ValueError:
+        return DEFAULT_TIMEOUT_SECONDS
+    return value if value > 0 else DEFAULT_TIMEOUT_SECONDS
+
+
+async def _tell_citizen(output_channel: Any, recipient_id: str) -> list[Event]:
+    """The technical-problem message, once per turn (the output channel is per turn)."""
+    if getattr(output_channel, _TOLD, False):
+        return [FollowupAction("action_listen")]
+    try:
+        setattr(output_channel, _TOLD, True)
+    except AttributeError:
+        pass
+    try:
+        await output_channel.send_response(recipient_id, {"text": TECHNICAL_PROBLEM})
+    except Exception:  # the channel itself failing must not hide the original failure
+        logger.exception("could not tell the citizen about the action server's failure")
+    return [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
+
+
+def _external(tracker: Any) -> bool:
+    intent = (getattr(tracker, "latest_message", None) and tracker.latest_message.intent) or {}
+    return str(intent.get("name") or "").startswith("EXTERNAL_")
+
+
+def _wrap(run: Any) -> Any:
+    @functools.wraps(run)
+    async def run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any,
+                               tracker: Any, domain: Any) -> list[Event]:
+        try:
+            return await asyncio.wait_for(
+                run(self, output_channel, nlg, tracker, domain), timeout_seconds()
+            )
+        except ActionExecutionRejection:
+            raise
+        except Exception as error:  # server down, an error status, a timeout, bad JSON
+            logger.error("action %s failed (%s): the citizen is told and the turn ends",
+                         self.name(), type(error).__name__)
+            if _external(tracker):  # pushed by the web app: the citizen wrote nothing
+                return [FollowupAction("action_listen")]
+            return await _tell_citizen(output_channel, tracker.sender_id)
+
+    run_or_apologise.__tenjo_wrapped__ = True
+    return run_or_apologise
+
+
+def install() -> None:
+    """Wraps `RemoteAction.run` (idempotent)."""
+    if getattr(RemoteAction.run, "__tenjo_wrapped__", False):
+        return
+    RemoteAction.run = _wrap(RemoteAction.run)

@@ -1,0 +1,118 @@
+"""The action server down, failing or hung: a polite message and the turn ends
+(channels/action_failure.py), against real sockets and Rasa's own RemoteAction."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, FollowupAction, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from channels import action_failure
+from channels.action_failure import TECHNICAL_PROBLEM
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def tracker(intent: str = "greet") -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(
+        "citizen-1", [UserUttered("hola", intent={"name": intent, "confidence": 1.0})]
+    )
+
+
+async def run_action(url: str, intent: str = "greet", channel=None):
+    action_failure.install()
+    channel = channel or CollectingOutputChannel()
+    events = await RemoteAction("action_greet", EndpointConfig(url)).run(
+        channel, None, tracker(intent), Domain.empty()
+    )
+    return events, channel.messages
+
+
+def test_the_wrapped_method_is_rasas_and_installs_once():
+    action_failure.install()
+    action_failure.install()
+    run = RemoteAction.run
+    assert run.__tenjo_wrapped__ is True
+    assert list(inspect.signature(run.__wrapped__).parameters) == [
+        "self", "output_channel", "nlg", "tracker", "domain"]
+    assert not getattr(run.__wrapped__, "__tenjo_wrapped__", False), "wrapped twice"
+
+
+def test_server_down_the_citizen_is_told_and_the_turn_ends():
+    events, messages = asyncio.run(run_action(f"http://127.0.0.1:{closed_port()}/webhook"))
+    assert [m["text"] for m in messages] == [TECHNICAL_PROBLEM]
+    assert events == [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
+
+
+def test_told_once_per_turn():
+    async def twice():
+        channel = CollectingOutputChannel()
+        url = f"http://127.0.0.1:{closed_port()}/webhook"
+        first, _ = await run_action(url, channel=channel)
+        second, messages = await run_action(url, channel=channel)
+        return first, second, messages
+
+    first, second, messages = asyncio.run(twice())
+    assert len(messages) == 1 and BotUttered(TECHNICAL_PROBLEM) in first
+    assert second == [FollowupAction("action_listen")]
+
+
+def test_a_push_from_the_web_app_only_ends_the_turn():
+    events, messages = asyncio.run(run_action(
+        f"http://127.0.0.1:{closed_port()}/webhook", intent="EXTERNAL_inactivity_prompt"))
+    assert messages == [] and events == [FollowupAction("action_listen")]
+
+
+async def serve(reply: bytes | None):
+    """A server on loopback that answers `reply` to any request (None: never answers)."""
+
+    async def handle(reader, writer):
+        await reader.read(65536)
+        if reply is None:
+            await asyncio.sleep(30)
+        else:
+            writer.write(reply)
+            await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\nnot json!",
+    None,
+], ids=["error-status", "not-json", "hung"])
+def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
+    monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", "0.5")
+
+    async def scenario():
+        server = await serve(reply)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            return await run_action(f"http://127.0.0.1:{port}/webhook")
+        finally:
+            server.close()
+
+    events, messages = asyncio.run(scenario())
+    assert [m["text"] for m in messages] == [TECHNICAL_PROBLEM]
+    assert FollowupAction("action_listen") in events
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("", 15.0), ("2.5", 2.5), ("-1", 15.0),
+                                               ("soon", 15.0)])
+def test_timeout_setting(monkeypatch, raw, expected):
+    monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", raw)
+    assert action_failure.timeout_seconds() == expected
