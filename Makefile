@@ -11,14 +11,16 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
+NGINX := /usr/sbin/nginx
 BENCH_VENV := bench/.venv
 WIDGET_VENDOR := console/static/widget/vendor/socket.io.min.js
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run test lint check validate style coverage conversation-tests \
-	nlu-report nlu-crossval browser widget agent demo-data forget purge bench clean
+.PHONY: help install train run run-scaled test lint check validate style coverage \
+	conversation-tests nlu-report nlu-crossval browser nginx widget agent demo-data forget purge \
+	bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -50,6 +52,9 @@ widget: $(WIDGET_VENDOR) ## The widget's socket.io client (npm ci in web/, pinne
 run: $(MODEL) widget ## Start the Rasa server, the action server and the web app (Ctrl-C stops all)
 	$(BIN)/python -m tools.stack
 
+run-scaled: $(MODEL) widget nginx ## Two Rasa and two action servers behind nginx, on PostgreSQL and Redis (Ctrl-C stops all)
+	$(BIN)/python -m tools.scaled
+
 lint: $(BIN)/.installed ## Python lint (ruff)
 	$(BIN)/ruff check actions addons channels store console tools tests bench
 
@@ -78,6 +83,12 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 browser: $(CHROMIUM) ## Debian's chromium for the browser tests (apt-get, once)
+
+$(NGINX):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx
+
+nginx: $(NGINX) ## Debian's nginx for make run-scaled and its tests (apt-get, once)
 
 agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=ana NAME="Ana Pérez"
 	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez"'; exit 1; }
@@ -113,7 +124,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare Rasa, about 15 min (docs/benchmarks.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-test: lint check browser widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
+test: lint check browser nginx widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
 	$(MAKE) conversation-tests
 

@@ -51,18 +51,18 @@ def timeout_seconds() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT_SECONDS
 
 
-async def _tell_citizen(output_channel: Any, recipient_id: str) -> list[Event]:
-    """The technical-problem message, once per turn (the output channel is per turn)."""
+def _tell_citizen(output_channel: Any) -> list[Event]:
+    """The technical-problem message, once per turn (the output channel is per turn).
+
+    Rasa sends the returned `BotUttered` to the citizen and records it, as it does for
+    an action's own messages.
+    """
     if getattr(output_channel, _TOLD, False):
         return [FollowupAction("action_listen")]
     try:
         setattr(output_channel, _TOLD, True)
     except AttributeError:
         pass
-    try:
-        await output_channel.send_response(recipient_id, {"text": TECHNICAL_PROBLEM})
-    except Exception:  # the channel itself failing must not hide the original failure
-        logger.exception("could not tell the citizen about the action server's failure")
     return [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
 
 
@@ -86,7 +86,7 @@ def _wrap(run: Any) -> Any:
                          self.name(), type(error).__name__)
             if _external(tracker):  # pushed by the web app: the citizen wrote nothing
                 return [FollowupAction("action_listen")]
-            return await _tell_citizen(output_channel, tracker.sender_id)
+            return _tell_citizen(output_channel)
 
     run_or_apologise.__tenjo_wrapped__ = True
     return run_or_apologise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import urllib.request
 import uuid
@@ -14,6 +15,14 @@ from pathlib import Path
 import pytest
 
 from channels.session_tokens import issue, secret_from_env
+from tools.scaled import (
+    ScaledStack,
+    SetupError,
+    drop_database,
+    fresh_database,
+    redis_problem,
+    scaled_env,
+)
 from tools.stack import ROOT, Stack, stack_env
 
 STAFFED = "2026-12-01T09:00:00-05:00"  # a Tuesday morning, agents on duty
@@ -115,3 +124,51 @@ def live(tmp_path_factory) -> Iterator[LiveStack]:
 def sender() -> str:
     """A fresh conversation id."""
     return f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def scaled(tmp_path_factory) -> Iterator[ScaledStack]:
+    """`make run-scaled` on free ports: nginx, two Rasa and two action servers, the web
+    app, a fresh PostgreSQL database (`TEST_POSTGRES_URL`, dropped at the end) and Redis
+    (`TEST_REDIS_URL`). Long inactivity timers (tests make a silence old in the
+    database) and a short conversation lock, so a killed replica's turn is retried soon.
+    """
+    if not (ROOT / "models" / "tenjo.tar.gz").exists():
+        pytest.fail("No trained model at models/tenjo.tar.gz: run `make train` (make test does).")
+    postgres = os.environ.get("TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+    redis = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    problem = redis_problem(redis)
+    if problem:
+        pytest.fail(f"{problem}; start it, or set TEST_REDIS_URL to a Redis server.",
+                    pytrace=False)
+    try:
+        database_url = fresh_database(postgres)
+    except SetupError as error:
+        pytest.fail(f"{error} (set TEST_POSTGRES_URL).", pytrace=False)
+    folder = tmp_path_factory.mktemp("scaled")
+    clock_file = folder / "now.txt"
+    clock_file.write_text(STAFFED)
+    ports = ("SCALED_PORT", "SCALED_API_PORT", "SCALED_ACTIONS_PORT", "RASA_A_PORT",
+             "RASA_B_PORT", "ACTIONS_A_PORT", "ACTIONS_B_PORT", "WEB_PORT")
+    env = scaled_env({
+        **{name: free_port() for name in ports},
+        "SCALED_HOST": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis,
+        "NGINX_PREFIX": str(folder / "nginx"),
+        "TENJO_FAKE_NOW": f"@{clock_file}",
+        "RASA_TOKEN": "test-token",
+        "SWEEP_INTERVAL_SECONDS": "0.5",
+        "INACTIVITY_PROMPT_SECONDS": "900",
+        "INACTIVITY_CLOSE_SECONDS": "1800",
+        "HANDOFF_TIMEOUT_SECONDS": "3600",
+        "TICKET_LOCK_LIFETIME": "20",
+        "ACTIONS_TIMEOUT_SECONDS": "10",
+    })
+    stack = ScaledStack(env, log_dir=folder / "logs")
+    try:
+        stack.start(timeout=420)
+        yield stack
+    finally:
+        stack.stop()
+        drop_database(database_url)

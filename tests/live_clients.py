@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import queue
 import re
+import threading
 import time
+import uuid
 
 import requests
 import socketio
@@ -46,6 +48,21 @@ class SocketCitizen:
         self._client.emit("user_uttered", {"message": text, "session_id": self.session_id})
         return self.texts(quiet, timeout)
 
+    def turn(self, text: str, timeout: float = 60.0, message_id: str | None = None
+             ) -> list[str]:
+        """Sends a message as the widget does (a client message id, the server's ack after
+        the whole turn); the bot's texts of that turn (AssertionError without the ack)."""
+        acknowledged = threading.Event()
+        self._client.emit(
+            "user_uttered",
+            {"message": text, "session_id": self.session_id,
+             "metadata": {"client_message_id": message_id or uuid.uuid4().hex}},
+            callback=lambda *_: acknowledged.set(),
+        )
+        assert acknowledged.wait(timeout), f"no acknowledgement of {text!r} in {timeout:.0f} s"
+        # The replies travel through Redis when shared: a straggler may follow the ack.
+        return self.texts(quiet=0.5, timeout=0.5)
+
     def texts(self, quiet: float = 2.0, timeout: float = 30.0) -> list[str]:
         """The texts received: waits up to `timeout` for the first, then until quiet."""
         texts = []
@@ -80,6 +97,23 @@ class SocketCitizen:
     def close(self) -> None:
         """Disconnects."""
         self._client.disconnect()
+
+
+def new_session(front_url: str) -> tuple[str, str]:
+    """A conversation id and its token, from the web app's `POST /chat/session`."""
+    response = requests.post(f"{front_url}/chat/session", json={}, timeout=10)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["session_id"], body["token"]
+
+
+def replica_for(front_url: str, lb: str) -> str:
+    """The Rasa replica nginx sends a new socket.io session with this `lb` key to
+    (`X-Upstream`: rasa-a or rasa-b)."""
+    response = requests.get(f"{front_url}/socket.io/",
+                            params={"EIO": "4", "transport": "polling", "lb": lb}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.headers["X-Upstream"]
 
 
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

@@ -57,6 +57,8 @@ def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
         env.setdefault("RASA_ENDPOINTS", "endpoints.scaled.yml")
     if deployment(env) == "production":
         env.setdefault("SANIC_HOST", LOOPBACK)  # where rasa-sdk's action server listens
+    # endpoints.scaled.yml reads the action server's full URL (nginx in the scaled setup).
+    env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}/webhook")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -106,14 +108,40 @@ def _answers(url: str) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Process:
+    """How to start one process, and the URL that answers 200 once it is ready."""
+
+    command: list[str]
+    env: Mapping[str, str]
+    health_url: str
+
+
+def processes(env: Mapping[str, str], names: tuple[str, ...]) -> dict[str, Process]:
+    """The processes of `make run` (`commands` and `health_urls`), those in `names`."""
+    lines, urls = commands(env), health_urls(env)
+    return {name: Process(lines[name], env, urls[name]) for name in names}
+
+
 @dataclass
 class Stack:
-    """The running processes of the assistant."""
+    """The running processes of the assistant.
+
+    By default the three of `make run`, or those in `names`; `specs` (name → Process)
+    replaces them with any set of processes (tools/scaled.py).
+    """
 
     env: dict[str, str]
     log_dir: Path | None = None
     names: tuple[str, ...] = ("actions", "rasa", "web")
+    specs: dict[str, Process] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.specs:
+            self.names = tuple(self.specs)
+        else:
+            self.specs = processes(self.env, self.names)
 
     def start(self, timeout: float = 240.0) -> Stack:
         """Migrates the database, starts every process and waits until each answers."""
@@ -127,15 +155,25 @@ class Stack:
         self._wait_ready(self.names, timeout)
         return self
 
+    def log_path(self, name: str) -> Path | None:
+        """Where the output of process `name` goes (None: this terminal)."""
+        return None if self.log_dir is None else self.log_dir / f"{name}.log"
+
     def _launch(self, name: str) -> None:
         output = None
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            output = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
-        self.processes[name] = subprocess.Popen(
-            commands(self.env)[name], cwd=ROOT, env=self.env, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        log_path = self.log_path(name)
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            output = open(log_path, "ab")  # noqa: SIM115
+        spec = self.specs[name]
+        try:
+            self.processes[name] = subprocess.Popen(
+                spec.command, cwd=ROOT, env=dict(spec.env), stdout=output,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
 
     def kill(self, name: str) -> None:
         """Kills one process at once (SIGKILL), as a crash would."""
@@ -152,9 +190,10 @@ class Stack:
 
     def _wait_ready(self, names: tuple[str, ...], timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = {n: u for n, u in health_urls(self.env).items() if n in names}
+        pending = {name: self.specs[name].health_url for name in names}
         while pending:
-            for name, process in self.processes.items():
+            for name in names:
+                process = self.processes[name]
                 if process.poll() is not None:
                     self.stop()
                     raise RuntimeError(f"{name} exited with code {process.returncode} on start")

@@ -32,12 +32,13 @@ def tracker(intent: str = "greet") -> DialogueStateTracker:
 
 
 async def run_action(url: str, intent: str = "greet", channel=None):
+    """The events of one failing action call; the texts Rasa would send (its BotUttered)."""
     action_failure.install()
     channel = channel or CollectingOutputChannel()
     events = await RemoteAction("action_greet", EndpointConfig(url)).run(
         channel, None, tracker(intent), Domain.empty()
     )
-    return events, channel.messages
+    return events, [e.text for e in events if isinstance(e, BotUttered)]
 
 
 def test_the_wrapped_method_is_rasas_and_installs_once():
@@ -52,7 +53,7 @@ def test_the_wrapped_method_is_rasas_and_installs_once():
 
 def test_server_down_the_citizen_is_told_and_the_turn_ends():
     events, messages = asyncio.run(run_action(f"http://127.0.0.1:{closed_port()}/webhook"))
-    assert [m["text"] for m in messages] == [TECHNICAL_PROBLEM]
+    assert messages == [TECHNICAL_PROBLEM]
     assert events == [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
 
 
@@ -65,8 +66,8 @@ def test_told_once_per_turn():
         return first, second, messages
 
     first, second, messages = asyncio.run(twice())
-    assert len(messages) == 1 and BotUttered(TECHNICAL_PROBLEM) in first
-    assert second == [FollowupAction("action_listen")]
+    assert BotUttered(TECHNICAL_PROBLEM) in first
+    assert second == [FollowupAction("action_listen")] and messages == []
 
 
 def test_a_push_from_the_web_app_only_ends_the_turn():
@@ -107,7 +108,7 @@ def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
             server.close()
 
     events, messages = asyncio.run(scenario())
-    assert [m["text"] for m in messages] == [TECHNICAL_PROBLEM]
+    assert messages == [TECHNICAL_PROBLEM]
     assert FollowupAction("action_listen") in events
 
 

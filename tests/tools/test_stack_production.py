@@ -10,13 +10,14 @@ import time
 from tools.stack import ROOT, commands, stack_env
 
 SECURITY_VARIABLES = (
-    "TENJO_ENV", "CONSOLE_SECRET_KEY", "RASA_TOKEN", "CONSOLE_SECURE_COOKIES",
-    "RASA_INTERFACE", "SANIC_HOST",
+    "TENJO_ENV", "CONSOLE_SECRET_KEY", "RASA_TOKEN", "CHAT_TOKEN_SECRET",
+    "CONSOLE_SECURE_COOKIES", "RASA_INTERFACE", "SANIC_HOST",
 )
 GOOD = {
     "TENJO_ENV": "production",
     "CONSOLE_SECRET_KEY": "k3-a-long-random-console-secret-value",
     "RASA_TOKEN": "t0-a-long-random-rasa-token-value",
+    "CHAT_TOKEN_SECRET": "c1-a-long-random-chat-token-secret",
     "CONSOLE_SECURE_COOKIES": "true",
 }
 
@@ -40,7 +41,7 @@ def test_production_with_defaults_exits_2_before_starting_anything(tmp_path):
     done = run_stack(tmp_path, TENJO_ENV="production")
     assert done.returncode == 2, done.stderr
     assert time.monotonic() - started < 30
-    for name in ("CONSOLE_SECRET_KEY", "RASA_TOKEN", "CONSOLE_SECURE_COOKIES"):
+    for name in ("CONSOLE_SECRET_KEY", "RASA_TOKEN", "CHAT_TOKEN_SECRET", "CONSOLE_SECURE_COOKIES"):
         assert name in done.stderr
     assert "No model" not in done.stderr  # refused even before looking for the model
     assert "Starting" not in done.stdout
