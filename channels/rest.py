@@ -16,7 +16,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
-from channels import action_failure
+from channels import action_failure, action_validation
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
 from channels.session_tokens import secret_from_env, session_of
@@ -34,6 +34,7 @@ class TenjoRestInput(RestInput):
     ) -> Blueprint:
         """Rasa's blueprint, its handler behind the guard."""
         action_failure.install()
+        action_validation.install()
         self._secret = secret_from_env()
         return super().blueprint(guarded(on_new_message, MessageGuard.from_env()))
 

@@ -15,6 +15,9 @@ subclass rebuilds that method (same events, same payloads) to add:
 - a connection bound to one conversation: it must present the signed token the
   web app issued (`auth={"token": …}`, channels/session_tokens.py); the session id
   a client sends is ignored, so knowing another citizen's id is worth nothing;
+- the action server's answers checked with a validator built once
+  (channels/action_validation.py), and its failures answered politely instead of
+  with silence (channels/action_failure.py);
 - internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
   (channels/commands.py);
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
@@ -42,7 +45,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import action_failure
+from channels import action_failure, action_validation
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds
@@ -125,6 +128,7 @@ class TenjoSocketIOInput(SocketIOInput):
     ) -> Blueprint:
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
         action_failure.install()
+        action_validation.install()
         sio = self._server()
         message_ids = MessageIds(self.redis_url)
         on_new_message = guarded(on_new_message, MessageGuard.from_env())
