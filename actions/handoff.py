@@ -20,7 +20,7 @@ from actions.conversation import is_external, pending_question, transcript
 from actions.office_hours import describe_next_opening, describe_schedule
 from store.activity import touch
 from store.db import session_for
-from store.followups import follow_ups_of
+from store.followups import promised_email
 from store.handoffs import (
     CLOSED,
     EXPIRED,
@@ -57,6 +57,12 @@ class HandoffAction(TenjoAction):
         """The bot speaks again after the hand-off: the inactivity rule counts from now."""
         with self.store() as session:
             touch(session, tracker.sender_id, self.wall_now(), create=False)
+
+    def resume_after_agent(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
+        """The hand-off is over: the silence counts from now and the bot resumes (P11)."""
+        self.restart_silence(tracker)
+        dispatcher.utter_message(response="utter_handoff_ended")
+        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
 
     def relay_typed_text(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         """A message typed by the citizen that imitates an API event: kept for the agent.
@@ -131,8 +137,7 @@ class ActionRelayToAgent(HandoffAction):
                     add_message(session, handoff.id, "citizen", text, self.now())
                 return []
         # The store says the hand-off ended but the bot was not told: resume the protocol.
-        dispatcher.utter_message(response="utter_handoff_ended")
-        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
+        return self.resume_after_agent(dispatcher, tracker)
 
 
 class ActionDeliverAgentMessage(HandoffAction):
@@ -203,9 +208,7 @@ class ActionHandoffClosed(HandoffAction):
             )
         if not closed or tracker.get_slot(HANDOFF) is None:
             return [SlotSet(NEXT_STEP, "listen")]
-        self.restart_silence(tracker)
-        dispatcher.utter_message(response="utter_handoff_ended")
-        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
+        return self.resume_after_agent(dispatcher, tracker)
 
 
 class ActionHandoffExpired(HandoffAction):
@@ -225,15 +228,12 @@ class ActionHandoffExpired(HandoffAction):
             handoff = latest_handoff(session, tracker.sender_id)
             if handoff is None or handoff.status != EXPIRED or tracker.get_slot(HANDOFF) is None:
                 return [SlotSet(NEXT_STEP, "listen")]
-            emails = [
-                f.email for f in follow_ups_of(session, tracker.sender_id)
-                if f.handoff_id == handoff.id and f.status == "pending"
-            ]
+            email = promised_email(session, tracker.sender_id, handoff.id)
         self.restart_silence(tracker)
         dispatcher.utter_message(response="utter_handoff_expired")
         dispatcher.utter_message(response="utter_pqrd_alternative")
-        if emails:
-            dispatcher.utter_message(response="utter_follow_up_promised", email=emails[-1])
+        if email:
+            dispatcher.utter_message(response="utter_follow_up_promised", email=email)
             return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_more_questions")]
         dispatcher.utter_message(response="utter_offer_follow_up_later")
         return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "offer_follow_up")]

@@ -13,7 +13,7 @@ from actions.conversation import previous_action
 from actions.understanding import offer_other_ways
 from store.activity import close_conversation
 from store.db import session_for
-from store.followups import follow_ups_of
+from store.followups import promised_email
 from store.handoffs import end_open_handoff
 from store.metrics import SATISFACTION, record_event_safely
 
@@ -79,13 +79,10 @@ class ActionHandleClosing(TenjoAction):
         """A goodbye while waiting for an agent: out of the queue, e-mail kept if consented."""
         with session_for(self.settings.database_url) as session:
             handoff = end_open_handoff(session, tracker.sender_id, "abandoned", self.now())
-            emails = [
-                f.email for f in follow_ups_of(session, tracker.sender_id)
-                if handoff is not None and f.handoff_id == handoff.id and f.status == "pending"
-            ]
+            email = handoff and promised_email(session, tracker.sender_id, handoff.id)
         dispatcher.utter_message(response="utter_left_queue")
-        if emails:
-            dispatcher.utter_message(response="utter_follow_up_promised", email=emails[-1])
+        if email:
+            dispatcher.utter_message(response="utter_follow_up_promised", email=email)
         return [SlotSet("handoff", None), SlotSet(NEXT_STEP, "farewell")]
 
 

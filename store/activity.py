@@ -13,6 +13,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import update_if
 from store.handoffs import OPEN_STATUSES
 from store.models import ConversationActivity, Handoff
 
@@ -143,18 +144,13 @@ def claim_due_closings(
 
 
 def _claim(session: Session, conversation_id: str, condition, cutoff=None, **values) -> bool:
-    query = update(ConversationActivity).where(
+    conditions = (
         ConversationActivity.conversation_id == conversation_id,
         ConversationActivity.closed_at.is_(None),
         condition,
+        *(() if cutoff is None else (ConversationActivity.last_activity_at <= cutoff,)),
     )
-    if cutoff is not None:
-        query = query.where(ConversationActivity.last_activity_at <= cutoff)
-    result = session.execute(
-        query.values(**values).execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount == 1
+    return update_if(session, ConversationActivity, conditions, values)
 
 
 def undo_claim(session: Session, conversation_id: str, step: str) -> None:

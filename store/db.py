@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,20 @@ def _sqlite_foreign_keys(connection, record) -> None:
 def session_for(url: str) -> Session:
     """A new session bound to the engine of `url` (use it as a context manager)."""
     return Session(engine_for(url), future=True)
+
+
+def update_if(session: Session, model, conditions: tuple, values: dict) -> bool:
+    """One conditional UPDATE of `model`, committed: True when exactly one row matched.
+
+    Every state change of the store goes through this, so two processes racing for
+    the same row (two agents, an agent and the sweep) cannot both win.
+    """
+    result = session.execute(
+        update(model).where(*conditions).values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
 
 
 def alembic_config(url: str):

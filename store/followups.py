@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from store.db import update_if
 from store.models import FollowUp
 
 ON_HOLD, PENDING, CANCELLED = "on_hold", "pending", "cancelled"
@@ -68,6 +69,14 @@ def follow_ups_of(session: Session, conversation_id: str) -> list[FollowUp]:
     """The follow-ups of one conversation, oldest first."""
     query = select(FollowUp).where(FollowUp.conversation_id == conversation_id)
     return list(session.scalars(query.order_by(FollowUp.id)))
+
+
+def promised_email(session: Session, conversation_id: str, handoff_id: int) -> str | None:
+    """The address a citizen left (with consent) while waiting in this hand-off, if any:
+    the latest pending follow-up's."""
+    emails = [f.email for f in follow_ups_of(session, conversation_id)
+              if f.handoff_id == handoff_id and f.status == PENDING]
+    return emails[-1] if emails else None
 
 
 def pending_follow_ups(session: Session) -> list[FollowUp]:
@@ -142,14 +151,8 @@ def claim_for_sending(session: Session, follow_up_id: int, seen_attempts: int) -
 
 
 def _finish(session: Session, follow_up_id: int, **values) -> FollowUp:
-    result = session.execute(
-        update(FollowUp)
-        .where(FollowUp.id == follow_up_id, FollowUp.status.in_(OPEN_STATUSES))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if result.rowcount != 1:
+    if not update_if(session, FollowUp,
+                     (FollowUp.id == follow_up_id, FollowUp.status.in_(OPEN_STATUSES)), values):
         raise FollowUpUnavailable(f"follow-up {follow_up_id} is not open")
     follow_up = session.get(FollowUp, follow_up_id)
     session.refresh(follow_up)

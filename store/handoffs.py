@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from store.db import update_if
 from store.followups import release_on_hold
 from store.models import Handoff, HandoffMessage
 
@@ -114,14 +115,8 @@ def get_handoff(session: Session, handoff_id: int) -> Handoff | None:
 def _transition(
     session: Session, handoff_id: int, from_statuses: tuple[str, ...], **values
 ) -> Handoff:
-    result = session.execute(
-        update(Handoff)
-        .where(Handoff.id == handoff_id, Handoff.status.in_(from_statuses))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if result.rowcount != 1:
+    if not update_if(session, Handoff,
+                     (Handoff.id == handoff_id, Handoff.status.in_(from_statuses)), values):
         raise HandoffUnavailable(f"hand-off {handoff_id} is not {' or '.join(from_statuses)}")
     handoff = session.get(Handoff, handoff_id)
     session.refresh(handoff)
