@@ -146,6 +146,13 @@ def test_reply_over_2000_characters_is_refused(console, relay, taken):
     assert relay.intents() == ["EXTERNAL_agent_message"]
 
 
+def test_a_100_kb_reply_is_413_in_spanish_not_a_crash(console, relay, taken):
+    response = console.reply(taken, "a" * 100_000)
+    assert response.status_code == 413
+    assert "demasiado grande" in response.get_data(as_text=True)
+    assert relay.calls == []
+
+
 def test_reply_when_rasa_is_down_is_kept_and_answers_502(console, relay, taken, database_url):
     relay.failing = True
     response = console.reply(taken, "¿Sigue ahí?")
