@@ -112,6 +112,8 @@ def live(tmp_path_factory) -> Iterator[LiveStack]:
         "DATABASE_URL": database_url,
         "TENJO_FAKE_NOW": f"@{clock_file}",
         "RASA_TOKEN": "test-token",
+        # A small window, so that every longer conversation of the tests runs windowed.
+        "TRACKER_WINDOW_EVENTS": "40",
     })
     stack = Stack(env, log_dir=folder / "logs").start()
     try:

@@ -1,0 +1,160 @@
+"""The windowed SQL tracker store (store/tracker_window.py), on SQLite and PostgreSQL:
+the same state as stock Rasa's full replay, the recent turns exactly, nothing lost or
+stored twice when a windowed tracker is saved."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from store.tracker_window import DEFAULT_WINDOW_EVENTS, WindowedSQLTrackerStore, window_from_env
+from tools.stack import ROOT
+
+WINDOW = 40
+
+
+@lru_cache(maxsize=1)
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def stores(blank_database_url):
+    """(windowed store, stock store) on the same fresh database."""
+    windowed = WindowedSQLTrackerStore(domain=domain(), host=blank_database_url,
+                                       window_events=WINDOW)
+    stock = WindowedSQLTrackerStore(domain=domain(), host=blank_database_url, window_events=0)
+    yield windowed, stock
+    windowed.engine.dispose()
+    stock.engine.dispose()
+
+
+def turn(number: int, clock: list[float]) -> list:
+    """One FAQ turn: the citizen's question, the action, four answers, a slot, listen."""
+    def at() -> float:
+        clock[0] += 1
+        return clock[0]
+
+    return [
+        UserUttered(f"pregunta {number}", intent={"name": "faq", "confidence": 1.0},
+                    timestamp=at()),
+        ActionExecuted("action_answer_faq", timestamp=at()),
+        *[BotUttered(f"respuesta {number}.{part}", timestamp=at()) for part in range(4)],
+        SlotSet("next_step", f"step-{number % 3}", timestamp=at()),
+        ActionExecuted("action_listen", timestamp=at()),
+    ]
+
+
+def conversation(turns: int, *, extra: dict[int, list] | None = None) -> DialogueStateTracker:
+    clock = [1_700_000_000.0]
+    events = [ActionExecuted("action_session_start", timestamp=clock[0]),
+              SessionStarted(timestamp=clock[0]),
+              ActionExecuted("action_listen", timestamp=clock[0]),
+              UserUttered("hola", intent={"name": "greet", "confidence": 1.0}, timestamp=clock[0]),
+              SlotSet("nombre", "Rosa", timestamp=clock[0]),
+              ActionExecuted("action_listen", timestamp=clock[0])]
+    for number in range(turns):
+        events += (extra or {}).get(number, [])
+        events += turn(number, clock)
+    return DialogueStateTracker.from_events("citizen-1", events, domain().slots)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_a_long_session_is_windowed_with_the_same_state(stores):
+    windowed, stock = stores
+    run(stock.save(conversation(30)))
+    full = run(stock.retrieve("citizen-1"))
+    short = run(windowed.retrieve("citizen-1"))
+    assert len(full.events) == 6 + 30 * 8
+    assert len(short.events) <= WINDOW + 3
+    assert short.current_slot_values() == full.current_slot_values()
+    assert short.get_slot("nombre") == "Rosa", "set once, 30 turns before the window"
+    assert short.latest_message.text == full.latest_message.text == "pregunta 29"
+    assert short.latest_action_name == full.latest_action_name == "action_listen"
+    kept = list(short.events)[-len(short.events) + 1:]
+    assert [e.as_dict() for e in kept][-WINDOW + 8:] == [
+        e.as_dict() for e in list(full.events)[-WINDOW + 8:]], "the recent turns exactly"
+    first_of_window = next(e for e in short.events if isinstance(e, ActionExecuted))
+    assert first_of_window.action_name == "action_listen", "the window starts on a turn"
+
+
+def test_saving_a_windowed_tracker_adds_each_new_event_once(stores):
+    windowed, stock = stores
+    run(stock.save(conversation(30)))
+    before = len(run(stock.retrieve("citizen-1")).events)
+    tracker = run(windowed.retrieve("citizen-1"))
+    new_turn = turn(99, [2_000_000_000.0])
+    for event in new_turn[:4]:
+        tracker.update(event)
+    run(windowed.save(tracker))
+    for event in new_turn[4:]:
+        tracker.update(event)
+    run(windowed.save(tracker))
+    run(windowed.save(tracker))  # nothing new: nothing written
+    after = run(stock.retrieve("citizen-1"))
+    assert len(after.events) == before + len(new_turn)
+    assert [e.as_dict() for e in list(after.events)[-len(new_turn):]] == [
+        e.as_dict() for e in new_turn]
+
+
+def test_state_events_before_the_window_still_count(stores):
+    windowed, stock = stores
+    extra = {
+        3: [SlotSet("nombre", "Ana", timestamp=1_700_000_010.0)],
+        5: [AllSlotsReset(timestamp=1_700_000_020.0),
+            SlotSet("handoff", "waiting", timestamp=1_700_000_021.0)],
+        6: [ActiveLoop("some_form", timestamp=1_700_000_030.0)],
+        7: [ConversationPaused(timestamp=1_700_000_040.0)],
+    }
+    run(stock.save(conversation(30, extra=extra)))
+    full = run(stock.retrieve("citizen-1"))
+    short = run(windowed.retrieve("citizen-1"))
+    assert len(short.events) < len(full.events)
+    assert short.current_slot_values() == full.current_slot_values()
+    assert short.get_slot("nombre") is None, "reset after it was set"
+    assert short.get_slot("handoff") == "waiting"
+    assert short.active_loop_name == full.active_loop_name == "some_form"
+    assert short.is_paused() and full.is_paused()
+
+
+def test_a_short_session_is_stocks(stores):
+    windowed, stock = stores
+    run(stock.save(conversation(3)))
+    short = run(windowed.retrieve("citizen-1"))
+    assert [e.as_dict() for e in short.events] == [
+        e.as_dict() for e in run(stock.retrieve("citizen-1")).events]
+    assert not hasattr(short, "tenjo_window")
+
+
+def test_the_full_tracker_is_untouched(stores):
+    windowed, stock = stores
+    run(stock.save(conversation(30)))
+    assert len(run(windowed.retrieve_full_tracker("citizen-1")).events) == 6 + 30 * 8
+
+
+def test_an_unknown_conversation_is_none(stores):
+    assert run(stores[0].retrieve("nobody")) is None
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("", DEFAULT_WINDOW_EVENTS), ("60", 60), ("0", 0), ("-5", 0), ("many", DEFAULT_WINDOW_EVENTS),
+])
+def test_window_setting(raw, expected):
+    assert window_from_env({"TRACKER_WINDOW_EVENTS": raw}) == expected
