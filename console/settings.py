@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from actions.settings import DEFAULT_PQRD_URL, DEFAULT_SURVEY_URL  # the protocol's links
 from channels.session_tokens import DEFAULT_SECRET as DEFAULT_CHAT_TOKEN_SECRET
 from channels.session_tokens import secret_from_env
 from store.clock import Clock, clock_from_setting
 
-# The protocol's links; the same defaults as actions/settings.py.
-DEFAULT_PQRD_URL = "http://www.tenjo-cundinamarca.gov.co/Ciudadanos/Paginas/PQRD-Identificacion.aspx"
-DEFAULT_SURVEY_URL = "http://186.28.255.236/encuesta/"
 DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
 DEFAULT_RASA_TOKEN = "dev-token-change-me"
 DEFAULT_SECRET_KEY = "dev-console-secret-change-me"

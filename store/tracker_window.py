@@ -13,11 +13,12 @@ at five times turn 1). Here `retrieve` returns, once a session holds more than
   whole turns, so the policies and the actions see the recent turns exactly.
 
 The slot values come from one grouped query (the latest `slot` event per slot name),
-so nothing read grows with the conversation but two indexed counts. `save` appends
-the events added after the window (stock Rasa counts the stored events to find the
-new ones, which a window would break). `retrieve_full_tracker`, which Rasa's HTTP
-API uses (`GET /conversations/<id>/tracker`: the widget's history, the console),
-is stock: it still gives every event.
+so what is read and parsed no longer grows with the conversation. Rows are read and
+written as plain rows (SQLAlchemy Core): a session shorter than the window costs one
+query; `save` appends what the turn added in one statement, without counting the
+stored events first as stock Rasa does (a count a window would break).
+`retrieve_full_tracker`, which Rasa's HTTP API uses (`GET /conversations/<id>/tracker`:
+the widget's history, the console), is stock: it still gives every event.
 
 What the window changes: an action sees at most the window's turns (the hand-off
 transcript sent to an agent holds the last turns of a very long chat); `/restart`
@@ -53,45 +54,55 @@ def window_from_env(env: dict[str, str] | None = None) -> int:
 
 
 @dataclass
-class _Window:
-    """Where a windowed tracker stands against the database (set on the tracker)."""
+class _Stored:
+    """How many of a tracker's events are already in the database (set on the tracker)."""
 
-    stored: int  # events of the session in the database
-    kept: int  # events of the tracker that are already stored
+    kept: int
 
 
 class WindowedSQLTrackerStore(SQLTrackerStore):
-    """`SQLTrackerStore` whose `retrieve` gives the recent turns and the current state."""
+    """`SQLTrackerStore` whose `retrieve` gives the recent turns and the current state.
+
+    It also reads and writes plain rows (SQLAlchemy Core) instead of one ORM object
+    per event, and a tracker it built is saved without counting the stored events.
+    """
 
     def __init__(self, *args: Any, window_events: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window_events = window_from_env() if window_events is None else window_events
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The current session, windowed when it is long."""
-        if not self.window_events:
+        """The current session, windowed when it is long (one query when it is not)."""
+        if not self.window_events or self.domain is None:
             return await super().retrieve(sender_id)
         with self.session_scope() as session:
             session_events = self._event_query(session, sender_id, False).subquery()
-            rows = sa.select(session_events.c.id, session_events.c.type_name,
-                             session_events.c.action_name)
-            stored = session.execute(
-                sa.select(sa.func.count()).select_from(session_events)).scalar_one()
-            if stored <= self.window_events or self.domain is None:
-                tracker = None
+            column = session_events.c
+            tail = session.execute(
+                sa.select(column.id, column.type_name, column.action_name, column.data)
+                .order_by(column.id.desc()).limit(self.window_events + 1)
+            ).all()
+            tail.reverse()
+            if len(tail) <= self.window_events:  # the whole session
+                events = [json.loads(row.data) for row in tail]
             else:
-                tail = session.execute(
-                    rows.order_by(session_events.c.id.desc()).limit(self.window_events)
-                ).all()
-                start = _turn_start(list(reversed(tail)))
-                tracker = None if start is None else self._windowed(
-                    session, sender_id, session_events, start, stored)
-        if tracker is None:
-            return await super().retrieve(sender_id)
+                start = _turn_start(tail[1:])
+                if start is None:  # no turn boundary in the tail: the whole session
+                    rows = session.execute(
+                        sa.select(column.data).order_by(column.id)).scalars().all()
+                    events = [json.loads(data) for data in rows]
+                else:
+                    events = self._state_before(session, sender_id, session_events, start)
+                    events += [json.loads(row.data) for row in tail if row.id >= start]
+        if not events:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker.tenjo_stored = _Stored(kept=len(tracker.events))
         return tracker
 
-    def _windowed(self, session: Any, sender_id: str, session_events: Any, start_id: int,
-                  stored: int) -> DialogueStateTracker:
+    def _state_before(self, session: Any, sender_id: str, session_events: Any,
+                      start_id: int) -> list[dict[str, Any]]:
+        """`session_started` and the state (slots, pause, active loop) at `start_id`."""
         event = self.SQLEvent
         first_id, first_timestamp = session.execute(
             sa.select(session_events.c.id, session_events.c.timestamp)
@@ -115,38 +126,34 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             sa.select(event.data).where(event.id.in_([i for i in state_ids if i]))
             .order_by(event.id)
         ).scalars().all()
-        window = session.execute(
-            sa.select(event.data).where(event.sender_id == sender_id, event.id >= start_id)
-            .order_by(event.id)
-        ).scalars().all()
-        events = [{"event": "session_started", "timestamp": first_timestamp}]
-        events += [json.loads(data) for data in (*state, *window)]
-        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        tracker.tenjo_window = _Window(stored=stored, kept=len(tracker.events))
-        return tracker
+        return [{"event": "session_started", "timestamp": first_timestamp},
+                *(json.loads(data) for data in state)]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Appends what the turn added; a tracker without a window is saved as Rasa does."""
-        mark: _Window | None = getattr(tracker, "tenjo_window", None)
-        if mark is None:
+        """Appends what was added since `retrieve` built the tracker, in one statement;
+        any other tracker (a new conversation) is saved as Rasa does."""
+        stored: _Stored | None = getattr(tracker, "tenjo_stored", None)
+        if stored is None:
             await super().save(tracker)
             return
         await self.stream_events(tracker)
-        new_events = list(tracker.events)[mark.kept:]
-        with self.session_scope() as session:
+        new_events = list(tracker.events)[stored.kept:]
+        if new_events:
+            rows = []
             for new_event in new_events:
                 data = new_event.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=new_event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                ))
-            session.commit()
-        mark.stored += len(new_events)
-        mark.kept = len(tracker.events)
+                rows.append({
+                    "sender_id": tracker.sender_id,
+                    "type_name": new_event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                })
+            with self.session_scope() as session:
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.commit()
+        stored.kept = len(tracker.events)
 
 
 def _turn_start(tail: list[Any]) -> int | None:

@@ -149,14 +149,12 @@ def test_timers_survive_a_killed_rasa_server(quiet, sender, citizen):
 
 def test_the_widget_shows_the_prompt_then_the_closed_chat(quiet):
     """P3 in Debian's chromium: the widget receives the prompt and the closing by itself."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    from tests.widget.test_widget_browser import ASK_NAME, CHROMIUM, CHROMIUM_ARGS, new_chat
+    from tests.browser import chromium
+    from tests.widget.test_widget_browser import ASK_NAME, new_chat
 
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make browser` installs it.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as browser:
         chat = new_chat(browser, quiet, viewport={"width": 1280, "height": 800})
         try:
             chat.open(f"http://127.0.0.1:{quiet.env['WEB_PORT']}")
@@ -170,4 +168,3 @@ def test_the_widget_shows_the_prompt_then_the_closed_chat(quiet):
             assert chat.problems == []
         finally:
             chat.context.close()
-            browser.close()

@@ -5,19 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from console_support import PASSWORD, PAYLOAD, seed_handoff
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from waitress import create_server
 
 from console import create_app
 from store.db import session_for
 from store.handoffs import messages_after
+from tests.browser import chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 PLEASE_WAIT = (
     "Por favor espere un momento, en instantes le enviaré la información que usted necesita."
 )
@@ -40,14 +38,8 @@ def live_console(settings, relay, agents) -> Iterator[str]:
 @pytest.fixture
 def page(live_console) -> Iterator[Page]:
     """A Chromium page; closed before the server stops (it depends on `live_console`)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make browser` installs it.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page()
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:

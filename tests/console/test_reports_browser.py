@@ -13,16 +13,15 @@ from pathlib import Path
 
 import pytest
 from console_support import NOW, PASSWORD
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from waitress import create_server
 
 from console import create_app
 from console.scripts import BOGOTA
+from tests.browser import chromium
 from tools.demo_data import fill
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 CHARTS = ("chart-activity", "chart-waits", "chart-satisfaction", "chart-topics")
 
 
@@ -43,14 +42,8 @@ def live_console(settings, relay, agents) -> Iterator[str]:
 @pytest.fixture
 def page(live_console) -> Iterator[Page]:
     """A Chromium page, wide enough for the report."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `make browser` installs it.")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def test_reports_page_shows_its_charts(live_console, page, database_url, tmp_path):

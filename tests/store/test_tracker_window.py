@@ -95,9 +95,10 @@ def test_a_long_session_is_windowed_with_the_same_state(stores):
     assert first_of_window.action_name == "action_listen", "the window starts on a turn"
 
 
-def test_saving_a_windowed_tracker_adds_each_new_event_once(stores):
+@pytest.mark.parametrize("turns", [3, 30], ids=["short", "windowed"])
+def test_saving_a_retrieved_tracker_adds_each_new_event_once(stores, turns):
     windowed, stock = stores
-    run(stock.save(conversation(30)))
+    run(stock.save(conversation(turns)))
     before = len(run(stock.retrieve("citizen-1")).events)
     tracker = run(windowed.retrieve("citizen-1"))
     new_turn = turn(99, [2_000_000_000.0])
@@ -134,13 +135,12 @@ def test_state_events_before_the_window_still_count(stores):
     assert short.is_paused() and full.is_paused()
 
 
-def test_a_short_session_is_stocks(stores):
+def test_a_short_session_is_whole(stores):
     windowed, stock = stores
     run(stock.save(conversation(3)))
     short = run(windowed.retrieve("citizen-1"))
     assert [e.as_dict() for e in short.events] == [
         e.as_dict() for e in run(stock.retrieve("citizen-1")).events]
-    assert not hasattr(short, "tenjo_window")
 
 
 def test_the_full_tracker_is_untouched(stores):
@@ -158,3 +158,12 @@ def test_an_unknown_conversation_is_none(stores):
 ])
 def test_window_setting(raw, expected):
     assert window_from_env({"TRACKER_WINDOW_EVENTS": raw}) == expected
+
+
+def test_a_new_conversation_is_saved_as_rasa_does(stores):
+    windowed, stock = stores
+    tracker = run(windowed.create_tracker("citizen-2"))
+    tracker.update(UserUttered("hola", intent={"name": "greet", "confidence": 1.0}))
+    run(windowed.save(tracker))
+    assert [e.type_name for e in run(stock.retrieve("citizen-2")).events][-2:] == [
+        "action", "user"]
