@@ -120,3 +120,29 @@ def test_two_tabs_land_on_two_replicas_and_stay_there(scaled):
         upstreams = re.findall(rf"lb={lb}\b.*upstream=(\S+) ", log)
         assert len(upstreams) >= 3, "the handshake, the connection and its polling requests"
         assert set(upstreams) == {f"127.0.0.1:{port}"}, f"every request of {lb} on {replica}"
+
+
+def test_the_widget_works_through_nginx_and_upgrades_to_a_websocket(scaled):
+    """The real widget in Debian's chromium, served by nginx: its token from
+    `/chat/session`, sticky long polling with its `lb` key, then the websocket."""
+    from types import SimpleNamespace
+
+    from tests.browser import chromium
+    from tests.widget.test_widget_browser import new_chat
+
+    opened: list[str] = []
+    with chromium() as browser:
+        chat = new_chat(browser, SimpleNamespace(rasa_url=scaled.api_url),
+                        viewport={"width": 1280, "height": 800})
+        chat.page.on("websocket", lambda socket: opened.append(socket.url))
+        try:
+            chat.open(scaled.front_url)
+            chat.expect_message(ASK_NAME)
+            chat.say("me llamo Rosa")
+            chat.expect_message("Mucho gusto, Rosa.")
+            assert chat.received_texts()[-1] == "me llamo Rosa"
+            assert [url for url in opened
+                    if "/socket.io/" in url and "transport=websocket" in url and "lb=" in url]
+            assert chat.problems == []
+        finally:
+            chat.context.close()
