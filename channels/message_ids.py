@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -32,6 +33,16 @@ DONE_TTL_SECONDS = 6 * 3600
 LEASE_MARGIN_SECONDS = 15
 IN_MEMORY = 50_000
 NEW, DONE, BUSY = "new", "done", "busy"
+# The widget's ids are UUIDs; anything else is not remembered (a client must not be
+# able to store a megabyte in Redis per message).
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def message_key(sender_id: str, client_id: object) -> str | None:
+    """The key of one message of one conversation, or None for a missing or odd id."""
+    if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+        return None
+    return f"{sender_id}:{client_id}"
 
 
 def lease_from_env(env: Mapping[str, str] | None = None) -> float:

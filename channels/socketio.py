@@ -48,7 +48,7 @@ from socketio.exceptions import ConnectionRefusedError
 from channels import action_failure, action_validation
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
-from channels.message_ids import DONE, MessageIds
+from channels.message_ids import DONE, MessageIds, message_key
 from channels.session_tokens import secret_from_env, session_of
 
 logger = logging.getLogger(__name__)
@@ -185,8 +185,7 @@ class TenjoSocketIOInput(SocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
-            client_id = metadata.get("client_message_id")
-            key = f"{sender_id}:{client_id}" if isinstance(client_id, str) and client_id else None
+            key = message_key(sender_id, metadata.get("client_message_id"))
             if key and await message_ids.wait_turn(key) == DONE:
                 logger.debug("dropped a resent message")
                 return

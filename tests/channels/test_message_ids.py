@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from channels.message_ids import BUSY, DONE, NEW, MessageIds, lease_from_env
+from channels.message_ids import BUSY, DONE, NEW, MessageIds, lease_from_env, message_key
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -98,3 +98,12 @@ def test_a_resend_waits_for_the_copy_being_handled(make_ids):
 def test_the_lease_outlasts_rasas_conversation_lock(lifetime, lease):
     env = {} if lifetime is None else {"TICKET_LOCK_LIFETIME": lifetime}
     assert lease_from_env(env) == lease
+
+
+@pytest.mark.parametrize(("client_id", "key"), [
+    ("0f8fad5b-d9cb-469f-a165-70867728950e", "s1:0f8fad5b-d9cb-469f-a165-70867728950e"),
+    (None, None), ("", None), (42, None), (["x"], None), ("x" * 65, None),
+    ("x" * 1_000_000, None), ("a:b", None), ("../x", None),
+])
+def test_only_plain_short_ids_are_remembered(client_id, key):
+    assert message_key("s1", client_id) == key
