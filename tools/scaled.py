@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,8 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.settings import startup_refusal
-from tools.stack import ROOT, Process, Stack, commands, health_urls, stack_env
+from tools.stack import ROOT, Process, Stack, checked_env, commands, health_urls, stack_env
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 REPLICAS = ("a", "b")
@@ -309,26 +307,9 @@ class ScaledStack(Stack):
         return self.nginx_prefix / "logs" / "access.log"
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     """`make run-scaled`: start everything, print where, wait for Ctrl-C (or SIGTERM)."""
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        refusal = startup_refusal(os.environ)
-    except ValueError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        return 2
-    if refusal:
-        print(refusal, file=sys.stderr)
-        return 2
-    env = scaled_env()
-    if not (ROOT / env["RASA_MODEL"]).exists():
-        print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
-        return 1
+    env = checked_env(scaled_env)
     log_dir = ROOT / "var" / "scaled" / "logs"
     shown = log_dir.relative_to(ROOT)
     try:

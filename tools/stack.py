@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -231,23 +231,34 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    """`make run`: start everything, print where, wait for Ctrl-C (or SIGTERM)."""
-    # Also when started from a script, where SIGINT may arrive ignored.
+def checked_env(make_env: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """What `make run` and `make run-scaled` do before starting anything.
+
+    Ctrl-C and SIGTERM become KeyboardInterrupt (also when started from a script, where
+    SIGINT may arrive ignored); a configuration refused for production exits with code
+    2 and says why; then `make_env()` builds the environment, and a missing model exits
+    with code 1.
+    """
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         refusal = startup_refusal(os.environ)
     except ValueError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
-        return 2
+        raise SystemExit(2) from None
     if refusal:
         print(refusal, file=sys.stderr)
-        return 2
-    env = stack_env()
+        raise SystemExit(2)
+    env = make_env()
     if not (ROOT / env["RASA_MODEL"]).exists():
         print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
-        return 1
+        raise SystemExit(1)
+    return env
+
+
+def main() -> int:
+    """`make run`: start everything, print where, wait for Ctrl-C (or SIGTERM)."""
+    env = checked_env(stack_env)
     stack = Stack(env)
     print("Starting the action server, the Rasa server and the web app (about a minute)...",
           flush=True)
