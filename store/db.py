@@ -6,8 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -18,20 +19,49 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def pool_options(url: str | URL) -> dict:
+    """`create_engine` options: a pool of connections for a SQLite file too.
+
+    SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (and
+    runs our `PRAGMA`s on it each time); a pool keeps a few open, as SQLAlchemy 2.0
+    does. Server databases keep the default pool, with a check of each connection
+    taken from it (a server may have closed it).
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return {"pool_pre_ping": True}
+    if parsed.database in (None, "", ":memory:"):
+        return {}
+    return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+
+
+def create_pooled_engine(url: str | URL, **options) -> Engine:
+    """An engine with `pool_options`; on SQLite, each connection gets `sqlite_pragmas`."""
+    engine = create_engine(url, **pool_options(url), **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_pragmas)
+    return engine
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per URL (the schema comes from `migrate`)."""
     _ensure_sqlite_folder(url)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_foreign_keys)
-    return engine
+    return create_pooled_engine(url, future=True)
 
 
-def _sqlite_foreign_keys(connection, record) -> None:
-    """SQLite checks foreign keys only when asked, as PostgreSQL always does."""
+def sqlite_pragmas(connection, record) -> None:
+    """SQLite as the processes sharing the file need it.
+
+    Foreign keys are checked, as PostgreSQL always does. The file is in write-ahead
+    mode: with SQLite's default journal a write locks out every reader until it is
+    committed, and the Rasa server, the action server and the web app all write to
+    the file (`make run`); each waiting reader stalled its whole process. Commits
+    still reach the disk before they return (`synchronous` stays FULL).
+    """
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

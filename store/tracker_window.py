@@ -27,6 +27,7 @@ and slot resets before the window are applied through the state, as are slots.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+
+from store.db import create_pooled_engine
 
 DEFAULT_WINDOW_EVENTS = 120
 # Events that change the tracker's state beyond its list of events.
@@ -64,17 +69,38 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` whose `retrieve` gives the recent turns and the current state.
 
     It also reads and writes plain rows (SQLAlchemy Core) instead of one ORM object
-    per event, and a tracker it built is saved without counting the stored events.
+    per event, a tracker it built is saved without counting the stored events, and a
+    SQLite file is reached through a pool of connections.
     """
 
     def __init__(self, *args: Any, window_events: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.window_events = window_from_env() if window_events is None else window_events
+        if self.engine.dialect.name == "sqlite":
+            # Rasa's engine opens a new connection for every retrieve and save.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = create_pooled_engine(url)
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The current session, windowed when it is long (one query when it is not)."""
+        """The current session, windowed when it is long (one query when it is not).
+
+        The database is read in a worker thread: a slow disk or a busy database delays
+        this conversation, not every conversation of the process.
+        """
         if not self.window_events or self.domain is None:
             return await super().retrieve(sender_id)
+        events = await asyncio.to_thread(self._read_events, sender_id)
+        if not events:
+            return None
+        tracker = DialogueStateTracker.from_events(
+            sender_id, deserialise_events(events), self.domain.slots)
+        tracker.tenjo_stored = _Stored(kept=len(tracker.events))
+        return tracker
+
+    def _read_events(self, sender_id: str) -> list[dict[str, Any]]:
+        """The serialised events `retrieve` replays: the session, or its window."""
         with self.session_scope() as session:
             session_events = self._event_query(session, sender_id, False).subquery()
             column = session_events.c
@@ -84,21 +110,13 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
             ).all()
             tail.reverse()
             if len(tail) <= self.window_events:  # the whole session
-                events = [json.loads(row.data) for row in tail]
-            else:
-                start = _turn_start(tail[1:])
-                if start is None:  # no turn boundary in the tail: the whole session
-                    rows = session.execute(
-                        sa.select(column.data).order_by(column.id)).scalars().all()
-                    events = [json.loads(data) for data in rows]
-                else:
-                    events = self._state_before(session, sender_id, session_events, start)
-                    events += [json.loads(row.data) for row in tail if row.id >= start]
-        if not events:
-            return None
-        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        tracker.tenjo_stored = _Stored(kept=len(tracker.events))
-        return tracker
+                return [json.loads(row.data) for row in tail]
+            start = _turn_start(tail[1:])
+            if start is None:  # no turn boundary in the tail: the whole session
+                rows = session.execute(sa.select(column.data).order_by(column.id)).scalars()
+                return [json.loads(data) for data in rows]
+            events = self._state_before(session, sender_id, session_events, start)
+            return events + [json.loads(row.data) for row in tail if row.id >= start]
 
     def _state_before(self, session: Any, sender_id: str, session_events: Any,
                       start_id: int) -> list[dict[str, Any]]:
@@ -130,8 +148,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
                 *(json.loads(data) for data in state)]
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Appends what was added since `retrieve` built the tracker, in one statement;
-        any other tracker (a new conversation) is saved as Rasa does."""
+        """Appends what was added since `retrieve` built the tracker, in one statement
+        (in a worker thread); any other tracker (a new conversation) is saved as Rasa does."""
         stored: _Stored | None = getattr(tracker, "tenjo_stored", None)
         if stored is None:
             await super().save(tracker)
@@ -150,10 +168,36 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
                     "action_name": data.get("name"),
                     "data": json.dumps(data),
                 })
-            with self.session_scope() as session:
-                session.execute(sa.insert(self.SQLEvent.__table__), rows)
-                session.commit()
+            await asyncio.to_thread(self._insert, rows)
         stored.kept = len(tracker.events)
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        with self.session_scope() as session:
+            session.execute(sa.insert(self.SQLEvent.__table__), rows)
+            session.commit()
+
+
+_event_classes: dict[str, type[Event]] = {}
+
+
+def deserialise_events(serialised: list[dict[str, Any]]) -> list[Event]:
+    """Rasa's `deserialise_events`, with the event classes looked up in a table.
+
+    Rasa finds each event's class by walking every `Event` subclass and asking
+    `inspect.isabstract` of each (`Event.resolve_by_type`): about 40 classes per event
+    read. The table is filled once, in the same order, so the first class with a given
+    `type_name` wins as in Rasa; a name it lacks goes to Rasa's own lookup.
+    """
+    if not _event_classes:
+        for cls in all_subclasses(Event):
+            _event_classes.setdefault(cls.type_name, cls)
+    events = []
+    for parameters in serialised:
+        cls = _event_classes.get(parameters.get("event"))
+        event = cls._from_parameters(parameters) if cls else Event.from_parameters(parameters)
+        if event:
+            events.append(event)
+    return events
 
 
 def _turn_start(tail: list[Any]) -> int | None:

@@ -5,9 +5,13 @@ stored twice when a windowed tracker is saved."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from functools import lru_cache
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -21,6 +25,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from store.db import engine_for, pool_options
 from store.tracker_window import DEFAULT_WINDOW_EVENTS, WindowedSQLTrackerStore, window_from_env
 from tools.stack import ROOT
 
@@ -167,3 +172,105 @@ def test_a_new_conversation_is_saved_as_rasa_does(stores):
     run(windowed.save(tracker))
     assert [e.type_name for e in run(stock.retrieve("citizen-2")).events][-2:] == [
         "action", "user"]
+
+
+def test_events_are_read_as_rasa_reads_them():
+    """The table lookup gives the same events as Rasa's walk over every Event class."""
+    from rasa.shared.core import events as rasa_events
+
+    from store.tracker_window import deserialise_events
+
+    stored = [event.as_dict() for event in conversation(3).events]
+    stored += [ActiveLoop("form").as_dict(), AllSlotsReset().as_dict(),
+               ConversationPaused().as_dict(), {"no_event": True},
+               {"event": "topic", "topic": "old"}]
+    assert {item.get("event") for item in stored} >= {
+        "action", "session_started", "user", "bot", "slot", "active_loop", "reset_slots",
+        "pause"}
+    assert deserialise_events(stored) == rasa_events.deserialise_events(stored)
+    with pytest.raises(ValueError):
+        deserialise_events([{"event": "no_such_event"}])
+
+
+def test_turns_reuse_the_connections_of_a_pool(stores):
+    """A retrieve and a save per turn no longer open a database connection each."""
+    windowed, _ = stores
+    opened = []
+    sa_event.listen(windowed.engine, "connect", lambda *_: opened.append(1))
+    run(windowed.save(conversation(2)))
+    for _ in range(3):
+        tracker = run(windowed.retrieve("citizen-1"))
+        tracker.update(UserUttered("otra pregunta", intent={"name": "faq", "confidence": 1.0}))
+        run(windowed.save(tracker))
+    assert len(opened) <= 1
+    assert len(run(windowed.retrieve("citizen-1")).events) == len(conversation(2).events) + 3
+
+
+@pytest.mark.parametrize(
+    ("url", "pooled", "pinged"),
+    [("sqlite:////tmp/tenjo.db", True, False), ("sqlite://", False, False),
+     ("postgresql://postgres@127.0.0.1:5432/tenjo", False, True)],
+)
+def test_pool_options(url, pooled, pinged):
+    options = pool_options(url)
+    assert ("poolclass" in options) is pooled
+    assert options.get("pool_pre_ping", False) is pinged
+
+
+def hold_events_table(url: str, seconds: float) -> threading.Thread:
+    """Another client holds a write lock for `seconds`: writers (and, on PostgreSQL,
+    readers of the events table) must wait."""
+    locked = threading.Event()
+
+    def hold() -> None:
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
+                connection.exec_driver_sql("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(seconds)
+            connection.exec_driver_sql("COMMIT")
+        engine.dispose()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    locked.wait(10)
+    return thread
+
+
+def test_waiting_for_the_database_leaves_the_event_loop_free(stores, blank_database_url):
+    """While one conversation waits for the database, the others' turns go on."""
+    windowed, _ = stores
+    run(windowed.save(conversation(2)))
+    postgres = blank_database_url.startswith("postgresql")
+
+    async def waits(operation) -> int:
+        ticks = 0
+        holder = hold_events_table(blank_database_url, 0.6)
+        task = asyncio.ensure_future(operation())
+        while not task.done():
+            ticks += 1
+            await asyncio.sleep(0.01)
+        holder.join()
+        task.result()
+        return ticks
+
+    async def turn() -> None:
+        tracker = await windowed.retrieve("citizen-1")
+        tracker.update(UserUttered("otra", intent={"name": "faq", "confidence": 1.0}))
+        if postgres:  # a read waits too
+            assert await waits(lambda: windowed.retrieve("citizen-1")) >= 20
+        assert await waits(lambda: windowed.save(tracker)) >= 20  # it ran during the wait
+
+    run(turn())
+    assert len(run(windowed.retrieve("citizen-1")).events) == len(conversation(2).events) + 1
+
+
+def test_sqlite_files_are_in_write_ahead_mode(tmp_path):
+    engine = engine_for(f"sqlite:///{tmp_path / 'tenjo.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
