@@ -16,7 +16,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
-from channels import action_failure, action_validation
+from channels import action_failure, action_validation, heap
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
 from channels.session_tokens import secret_from_env, session_of
@@ -36,7 +36,9 @@ class TenjoRestInput(RestInput):
         action_failure.install()
         action_validation.install()
         self._secret = secret_from_env()
-        return super().blueprint(guarded(on_new_message, MessageGuard.from_env()))
+        blueprint = super().blueprint(guarded(on_new_message, MessageGuard.from_env()))
+        heap.freeze_after_start(blueprint)
+        return blueprint
 
     @staticmethod
     def _body(req: Request) -> dict:

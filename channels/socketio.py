@@ -45,7 +45,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import action_failure, action_validation
+from channels import action_failure, action_validation, heap
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds, message_key
@@ -133,6 +133,7 @@ class TenjoSocketIOInput(SocketIOInput):
         message_ids = MessageIds(self.redis_url)
         on_new_message = guarded(on_new_message, MessageGuard.from_env())
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        heap.freeze_after_start(socketio_webhook)
         self.sio = sio
 
         @socketio_webhook.route("/", methods=["GET"])
