@@ -54,10 +54,10 @@ def sqlite_pragmas(connection, record) -> None:
     """SQLite as the processes sharing the file need it.
 
     Foreign keys are checked, as PostgreSQL always does. The file is in write-ahead
-    mode: with SQLite's default journal a write locks out every reader until it is
-    committed, and the Rasa server, the action server and the web app all write to
-    the file (`make run`); each waiting reader stalled its whole process. Commits
-    still reach the disk before they return (`synchronous` stays FULL).
+    mode: with SQLite's default journal a reader waits while a writer commits, and
+    the Rasa server, the action server and the web app all write to the file
+    (`make run`). Commits still reach the disk before they return (`synchronous`
+    stays FULL).
     """
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

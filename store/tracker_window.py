@@ -69,8 +69,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` whose `retrieve` gives the recent turns and the current state.
 
     It also reads and writes plain rows (SQLAlchemy Core) instead of one ORM object
-    per event, a tracker it built is saved without counting the stored events, and a
-    SQLite file is reached through a pool of connections.
+    per event, a tracker it built is saved without counting the stored events, the
+    database is used from a worker thread, and a SQLite file through a pool.
     """
 
     def __init__(self, *args: Any, window_events: int | None = None, **kwargs: Any) -> None:
@@ -172,6 +172,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         stored.kept = len(tracker.events)
 
     def _insert(self, rows: list[dict[str, Any]]) -> None:
+        """Appends the rows of one turn's new events."""
         with self.session_scope() as session:
             session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
