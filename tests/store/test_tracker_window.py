@@ -11,7 +11,6 @@ from functools import lru_cache
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -24,6 +23,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event as sa_event
 
 from store.db import engine_for, pool_options
 from store.tracker_window import DEFAULT_WINDOW_EVENTS, WindowedSQLTrackerStore, window_from_env
