@@ -277,7 +277,7 @@ def train_tenjo(work: Path, logs: Path) -> dict:
     shutil.copytree(ROOT / "data", project / "data")
     env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false")
     train = [str(MAIN_BIN / "rasa"), "train", "--fixed-model-name", "tenjo", "--out", "models"]
-    log("training this assistant from scratch (about 3-4 minutes)")
+    log("training this assistant from scratch (4 to 10 minutes on a 2-core machine)")
     scratch = timed(train, project, env, logs / "train-tenjo.log")
     model = work / "tenjo.tar.gz"
     shutil.copy(project / "models" / "tenjo.tar.gz", model)
