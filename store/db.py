@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, update
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,15 +24,17 @@ def pool_options(url: str | URL) -> dict:
 
     SQLAlchemy 1.4 opens a new connection to a SQLite file for every session (and
     runs our `PRAGMA`s on it each time); a pool keeps a few open, as SQLAlchemy 2.0
-    does. Server databases keep the default pool, with a check of each connection
-    taken from it (a server may have closed it).
+    does. An in-memory database is one connection shared by every thread (each
+    connection would be another, empty database). Server databases keep the default
+    pool, with a check of each connection taken from it (a server may have closed it).
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return {"pool_pre_ping": True}
+    shared = {"connect_args": {"check_same_thread": False}}
     if parsed.database in (None, "", ":memory:"):
-        return {}
-    return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+        return {"poolclass": StaticPool, **shared}
+    return {"poolclass": QueuePool, **shared}
 
 
 def create_pooled_engine(url: str | URL, **options) -> Engine:

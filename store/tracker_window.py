@@ -77,10 +77,12 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.window_events = window_from_env() if window_events is None else window_events
         if self.engine.dialect.name == "sqlite":
-            # Rasa's engine opens a new connection for every retrieve and save.
+            # Rasa's engine opens a new connection for every retrieve and save (and an
+            # in-memory database would be another one in the worker thread).
             url = self.engine.url
             self.engine.dispose()
             self.engine = create_pooled_engine(url)
+            self.Base.metadata.create_all(self.engine)
             self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:

@@ -24,6 +24,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sa_event
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from store.db import engine_for, pool_options
 from store.tracker_window import DEFAULT_WINDOW_EVENTS, WindowedSQLTrackerStore, window_from_env
@@ -207,14 +208,24 @@ def test_turns_reuse_the_connections_of_a_pool(stores):
 
 
 @pytest.mark.parametrize(
-    ("url", "pooled", "pinged"),
-    [("sqlite:////tmp/tenjo.db", True, False), ("sqlite://", False, False),
-     ("postgresql://postgres@127.0.0.1:5432/tenjo", False, True)],
+    ("url", "pool", "pinged"),
+    [("sqlite:////tmp/tenjo.db", QueuePool, False), ("sqlite://", StaticPool, False),
+     ("postgresql://postgres@127.0.0.1:5432/tenjo", None, True)],
 )
-def test_pool_options(url, pooled, pinged):
+def test_pool_options(url, pool, pinged):
     options = pool_options(url)
-    assert ("poolclass" in options) is pooled
+    assert options.get("poolclass") is pool
     assert options.get("pool_pre_ping", False) is pinged
+
+
+def test_an_in_memory_store_keeps_its_events_across_threads():
+    """One database for the loop and the worker thread, with Rasa's tables in it."""
+    store = WindowedSQLTrackerStore(domain=domain(), host="sqlite://", window_events=WINDOW)
+    run(store.save(conversation(2)))
+    tracker = run(store.retrieve("citizen-1"))
+    tracker.update(UserUttered("otra", intent={"name": "faq", "confidence": 1.0}))
+    run(store.save(tracker))
+    assert len(run(store.retrieve("citizen-1")).events) == len(conversation(2).events) + 1
 
 
 def hold_events_table(url: str, seconds: float) -> threading.Thread:
