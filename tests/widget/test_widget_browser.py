@@ -241,6 +241,42 @@ def test_a_token_the_server_does_not_accept_starts_a_new_conversation(chat, live
     assert chat.received_texts(), "the new conversation is the one the server knows"
 
 
+def test_opening_the_chat_while_a_new_session_is_on_its_way_connects_once(chat, live):
+    """The refused token's replacement is still being fetched when the citizen opens the chat.
+
+    The page (which starts the socket on load for a conversation already begun) must not
+    try a handshake without a token meanwhile: a refusal of that one arriving after the
+    new session would throw the new conversation away (a flaky empty chat, seen in CI).
+    """
+    old = "ef" * 16
+    seed_session(chat, old, f"{old}.{'B' * 43}")
+    held, handshakes, sessions = [], [], []
+    chat.page.route("**/chat/session", lambda route: held.append(route))
+    chat.page.on("request", lambda request: sessions.append(request.url)
+                 if request.url.endswith("/chat/session") else None)
+    chat.page.on("request", lambda request: handshakes.append(request.post_data or "")
+                 if "/socket.io/" in request.url and request.method == "POST" else None)
+    chat.page.on("websocket", lambda socket: socket.on(
+        "framesent", lambda frame: handshakes.append(frame if isinstance(frame, str) else "")))
+
+    chat.page.goto(f"{live.web_url}/")  # starts the socket: refused, a new session asked
+    for _ in range(REPLY_MS // 50):
+        if held:
+            break
+        chat.page.wait_for_timeout(50)
+    assert len(held) == 1, "the refused token made the page ask for a new session"
+    chat.page.get_by_role("button", name="Chat de la Alcaldía").click()
+    chat.page.wait_for_timeout(1500)  # room for a handshake the page should not try
+    held[0].continue_()
+    chat.page.unroute("**/chat/session")
+
+    chat.expect_message(ASK_NAME)
+    assert chat.session_id() != old
+    assert chat.received_texts() == ["/greet"]
+    assert len(sessions) == 1
+    assert not [frame for frame in handshakes if '"token":null' in frame]
+
+
 def test_a_closed_chat_offers_a_new_conversation(chat, live):
     old = "ab" * 16
     seed_session(chat, old, live.token_of(old))

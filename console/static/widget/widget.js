@@ -100,6 +100,7 @@
     io: null,
     config: null,
     confirmed: false,
+    authToken: null, // the token of the socket's last handshake
     inFlight: null,
     generation: 0,
     everConnected: false,
@@ -599,7 +600,7 @@
   var starting = null;
   function start() {
     if (state.socket) {
-      if (!state.socket.connected && navigator.onLine !== false) state.socket.connect();
+      connect();
       return Promise.resolve();
     }
     if (starting) return starting;
@@ -618,10 +619,31 @@
     return starting;
   }
 
+  // The one way to (re)connect the socket: with the current session's token, asked for
+  // first when there is none, and never while socket.io is already connecting or
+  // retrying by itself (a second handshake could bind a conversation the page has left).
+  var connecting = null;
+  function connect() {
+    var socket = state.socket;
+    if (!socket || socket.active || connecting || navigator.onLine === false) return;
+    connecting = ensureSession().then(function () {
+      connecting = null;
+      if (!state.token) connect(); // a new conversation began meanwhile
+      else if (!socket.active && navigator.onLine !== false) socket.connect();
+    }, function () {
+      connecting = null;
+      setConnection(false);
+      window.setTimeout(connect, 3000);
+    });
+  }
+
   function openSocket() {
     var socket = state.io(state.config.socket_url, {
       path: state.config.socket_path || "/socket.io",
-      auth: function (send) { send({ token: state.token }); },
+      auth: function (send) {
+        state.authToken = state.token;
+        send({ token: state.token });
+      },
       query: { lb: ROUTE_KEY },
       reconnectionDelay: 1000,
       reconnectionDelayMax: 5000,
@@ -631,6 +653,12 @@
     socket.on("connect", function () {
       state.confirmed = false;
       state.generation += 1;
+      if (state.authToken !== state.token) {
+        // Bound to a conversation the page has left meanwhile: again, with the current one.
+        socket.disconnect();
+        connect();
+        return;
+      }
       socket.emit("session_request", { session_id: state.sessionId });
     });
     socket.on("session_confirm", function (id) {
@@ -653,21 +681,20 @@
       // Nothing queued inside socket.io: the outbox resends after the history check.
       if (socket.sendBuffer) socket.sendBuffer.length = 0;
       setConnection(false);
-      if (reason === "io server disconnect" && navigator.onLine !== false) socket.connect();
+      if (reason === "io server disconnect") connect();
     });
     socket.on("connect_error", function (error) {
       setConnection(false);
       // Refused by the server (not a network error): socket.io does not retry by itself.
       if (socket.active) return;
-      var retry = function () { window.setTimeout(function () { socket.connect(); }, 3000); };
-      if (error && error.message === "invalid_token") {
+      var refusedToken = error && error.message === "invalid_token";
+      if (refusedToken && state.authToken === state.token) {
         // The kept token is no longer valid (e.g. a new secret): a new conversation.
+        // A refusal of a token the page has already replaced changes nothing.
         resetSession();
         rerender();
-        ensureSession().then(function () { socket.connect(); }, retry);
-      } else {
-        retry();
       }
+      window.setTimeout(connect, refusedToken ? 0 : 3000);
     });
   }
 
@@ -675,9 +702,7 @@
     setConnection(false);
     if (state.socket) state.socket.disconnect();
   });
-  window.addEventListener("online", function () {
-    if (state.socket) state.socket.connect();
-  });
+  window.addEventListener("online", connect);
 
   // ------------------------------------------------------------------ panel
   function setOpen(open, focus) {
@@ -716,9 +741,7 @@
     rerender();
     if (state.socket) {
       state.socket.disconnect();
-      ensureSession().then(function () { state.socket.connect(); }, function () {
-        setConnection(false);
-      });
+      connect();
     } else {
       start();
     }
