@@ -698,9 +698,9 @@ def goals(results: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", default="1,10,50,100", help="N, comma-separated")
-    parser.add_argument("--seconds", type=int, default=35, help="measured seconds per N")
+    parser.add_argument("--seconds", type=int, default=30, help="measured seconds per N")
     parser.add_argument("--think", default="2,5", help="think time range in seconds")
-    parser.add_argument("--parse-seconds", type=int, default=10)
+    parser.add_argument("--parse-seconds", type=int, default=8)
     parser.add_argument("--long-turns", type=int, default=210)
     parser.add_argument("--model", help="skip our training, use this model")
     parser.add_argument("--bare-project", help="skip rasa init, copy this trained project")

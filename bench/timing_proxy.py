@@ -36,7 +36,11 @@ class TimingProxy:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter):
-        server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:  # the action server has stopped (end of the run): Rasa sees it closed
+            client_w.close()
+            return
         try:
             while True:
                 request = await _read_message(client_r)

@@ -20,6 +20,9 @@ subclass rebuilds that method (same events, same payloads) to add:
   with silence (channels/action_failure.py);
 - internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
   (channels/commands.py);
+- with many citizens at once, the processor goes on with the oldest turn first
+  (channels/turn_order.py), so a turn that waited for the action server does not
+  queue behind newer ones;
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
   `AsyncServer.emit` as keyword arguments, which fails for any payload but
   `{"data": …}`; here they arrive as `{"custom": {…}}`, as on the REST channel.
@@ -45,7 +48,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import action_failure, action_validation, heap
+from channels import action_failure, action_validation, heap, turn_order
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds, message_key
@@ -129,6 +132,7 @@ class TenjoSocketIOInput(SocketIOInput):
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
         action_failure.install()
         action_validation.install()
+        turn_order.install()
         sio = self._server()
         message_ids = MessageIds(self.redis_url)
         on_new_message = guarded(on_new_message, MessageGuard.from_env())
@@ -173,6 +177,7 @@ class TenjoSocketIOInput(SocketIOInput):
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> None:
+            turn_order.message_received()
             if not isinstance(data, dict):
                 return
             sender_id = await bound_session(sid) if self.session_persistence else sid
