@@ -39,8 +39,7 @@ _queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OldestFirst] = (
 class OldestFirst:
     """Lets the waiting stages of one event loop go on one per loop pass, oldest first."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:  # no reference to its loop, the key it is kept under
         self._waiting: list[tuple[float, int, asyncio.Future]] = []
         self._order = itertools.count()
         self._pass_pending = False
@@ -50,7 +49,7 @@ class OldestFirst:
 
     async def wait(self, age: float) -> None:
         """Returns when no stage that started before `age` is waiting."""
-        future = self._loop.create_future()
+        future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (age, next(self._order), future))
         self._schedule()
         await future
@@ -59,7 +58,7 @@ class OldestFirst:
         if not self._pass_pending:
             self._pass_pending = True
             # After the callbacks ready now: every stage ready in this pass is queued.
-            self._loop.call_soon(self._release_oldest)
+            asyncio.get_running_loop().call_soon(self._release_oldest)
 
     def _release_oldest(self) -> None:
         self._pass_pending = False
@@ -102,7 +101,7 @@ async def wait_for_turn() -> None:
     loop = asyncio.get_running_loop()
     queue = _queues.get(loop)
     if queue is None:
-        queue = _queues[loop] = OldestFirst(loop)
+        queue = _queues[loop] = OldestFirst()
     await queue.wait(_received.get(loop.time()))
 
 

@@ -4,6 +4,8 @@ the order their turns started; a stage with nothing older ready does not wait.""
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from rasa.core.processor import MessageProcessor
@@ -16,7 +18,7 @@ def stages_in_one_pass(ages: list[float], cancel: set[float] = frozenset()) -> l
     """The order in which stages that all became ready together went on."""
 
     async def scenario() -> list[float]:
-        queue = OldestFirst(asyncio.get_running_loop())
+        queue = OldestFirst()
         order: list[float] = []
 
         async def stage(age: float) -> None:
@@ -127,3 +129,13 @@ def test_install_orders_the_processors_stages_once():
         assert getattr(MessageProcessor, name) is method
         assert method.turn_ordered
         assert not getattr(method.__wrapped__, "turn_ordered", False)
+
+
+def test_a_finished_event_loop_is_not_kept_alive_by_its_queue():
+    async def probe() -> weakref.ref:
+        await wait_for_turn()
+        return weakref.ref(asyncio.get_running_loop())
+
+    loop = asyncio.run(probe())
+    gc.collect()
+    assert loop() is None
