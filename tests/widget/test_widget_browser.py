@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,11 +75,22 @@ class Chat:
         return self.page.evaluate("JSON.parse(localStorage.getItem('tenjo-chat:session'))")
 
     def received_texts(self) -> list[str]:
-        """What the tracker received from the citizen, in order (Rasa's HTTP API)."""
+        """What the tracker received from the citizen, in order (Rasa's HTTP API).
+
+        The reply reaches the page a moment before Rasa saves the turn, so the tracker
+        is read until two reads half a second apart agree.
+        """
         url = f"{self.rasa_url}/conversations/{self.session_id()}/tracker?token=test-token"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            events = json.loads(response.read())["events"]
-        return [event["text"] for event in events if event["event"] == "user"]
+        previous = None
+        for _ in range(20):
+            with urllib.request.urlopen(url, timeout=10) as response:
+                events = json.loads(response.read())["events"]
+            texts = [event["text"] for event in events if event["event"] == "user"]
+            if texts == previous:
+                break
+            previous = texts
+            time.sleep(0.5)
+        return texts
 
 
 @pytest.fixture(scope="module")
