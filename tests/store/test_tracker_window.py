@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import pytest
@@ -139,6 +141,70 @@ def test_state_events_before_the_window_still_count(stores):
     assert short.get_slot("handoff") == "waiting"
     assert short.active_loop_name == full.active_loop_name == "some_form"
     assert short.is_paused() and full.is_paused()
+
+
+def test_only_the_latest_session_is_read(stores):
+    """Events of an earlier session stay out of the window and of its state."""
+    windowed, stock = stores
+    earlier = conversation(20, extra={2: [SlotSet("handoff", "taken", timestamp=1_700_000_005.0)]})
+    later = [ActionExecuted("action_session_start", timestamp=1_800_000_000.0),
+             SessionStarted(timestamp=1_800_000_000.0),
+             ActionExecuted("action_listen", timestamp=1_800_000_000.0)]
+    clock = [1_800_000_000.0]
+    for number in range(30):
+        later += turn(number, clock)
+    tracker = earlier
+    for event in later:
+        tracker.update(event)
+    run(stock.save(tracker))
+    full = run(stock.retrieve("citizen-1"))
+    short = run(windowed.retrieve("citizen-1"))
+    assert len(full.events) == len(later)
+    assert len(short.events) < len(full.events)
+    assert short.current_slot_values() == full.current_slot_values()
+    assert short.get_slot("handoff") is None, "set in the earlier session"
+    assert short.get_slot("nombre") is None
+    assert short.events[0].timestamp == 1_800_000_000.0
+
+
+@contextmanager
+def sqlite_steps(store: WindowedSQLTrackerStore) -> Iterator[list[int]]:
+    """Counts the SQLite virtual machine's steps of each statement the store runs."""
+    steps: list[int] = []
+
+    def step() -> int:
+        steps[-1] += 1
+        return 0
+
+    def before(_conn, cursor, *_args) -> None:
+        steps.append(0)
+        cursor.connection.set_progress_handler(step, 1)
+
+    def after(_conn, cursor, *_args) -> None:
+        cursor.connection.set_progress_handler(None, 1)
+
+    sa_event.listen(store.engine, "before_cursor_execute", before)
+    sa_event.listen(store.engine, "after_cursor_execute", after)
+    try:
+        yield steps
+    finally:
+        sa_event.remove(store.engine, "before_cursor_execute", before)
+        sa_event.remove(store.engine, "after_cursor_execute", after)
+
+
+@pytest.mark.parametrize("blank_database_url", ["sqlite"], indirect=True)
+def test_a_window_reads_as_much_at_turn_300_as_at_turn_30(stores):
+    """Each statement reads through an index: the work does not grow with the chat."""
+    windowed, stock = stores
+    work = {}
+    for turns, sender in ((30, "citizen-1"), (300, "citizen-2")):
+        tracker = conversation(turns)
+        tracker.sender_id = sender
+        run(stock.save(tracker))
+        with sqlite_steps(windowed) as steps:
+            assert len(run(windowed.retrieve(sender)).events) <= WINDOW + 3
+        work[turns] = sum(steps)
+    assert work[300] < 1.2 * work[30], work
 
 
 def test_a_short_session_is_whole(stores):
