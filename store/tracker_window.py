@@ -30,8 +30,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import os
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
