@@ -16,7 +16,7 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
-from channels import action_failure, action_validation, heap, turn_order
+from channels import heap, runtime, turn_order
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
 from channels.session_tokens import secret_from_env, session_of
@@ -33,9 +33,7 @@ class TenjoRestInput(RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Rasa's blueprint, its handler behind the guard."""
-        action_failure.install()
-        action_validation.install()
-        turn_order.install()
+        runtime.install()
         self._secret = secret_from_env()
         blueprint = super().blueprint(
             turn_order.stamped(guarded(on_new_message, MessageGuard.from_env())))

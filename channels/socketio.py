@@ -22,7 +22,9 @@ subclass rebuilds that method (same events, same payloads) to add:
   (channels/commands.py);
 - with many citizens at once, the processor goes on with the oldest turn first
   (channels/turn_order.py), so a turn that waited for the action server does not
-  queue behind newer ones;
+  queue behind newer ones; the policies' states are extended instead of replayed
+  (channels/past_states.py) and the rules matched against the recent ones
+  (channels/rule_matching.py): all installed by channels/runtime.py;
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
   `AsyncServer.emit` as keyword arguments, which fails for any payload but
   `{"data": …}`; here they arrive as `{"custom": {…}}`, as on the REST channel.
@@ -48,7 +50,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import action_failure, action_validation, heap, turn_order
+from channels import heap, runtime, turn_order
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds, message_key
@@ -130,9 +132,7 @@ class TenjoSocketIOInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
-        action_failure.install()
-        action_validation.install()
-        turn_order.install()
+        runtime.install()
         sio = self._server()
         message_ids = MessageIds(self.redis_url)
         on_new_message = guarded(on_new_message, MessageGuard.from_env())
