@@ -28,7 +28,8 @@ class Stub:
 
 @pytest.mark.parametrize(("lookup", "expected"), [
     ({"rules": {RULE_GREET: "utter_greet"}}, 1),
-    ({"rules": {RULE_GREET: "x", RULE_START: "y"}, "rules_for_loop_unhappy_path": {UNHAPPY: "z"}}, 3),
+    ({"rules": {RULE_GREET: "x", RULE_START: "y"},
+      "rules_for_loop_unhappy_path": {UNHAPPY: "z"}}, 3),
     ({"rules": {}, "rules_for_loop_unhappy_path": {UNHAPPY: "z"}}, 2),
     ({}, 0),
 ])
