@@ -343,6 +343,10 @@ def start_tenjo(work: Path, model: str, logs: Path, database_url: str | None = N
         "DATABASE_URL": database_url or f"sqlite:///{work}/tenjo-bench.db", "RASA_MODEL": model,
         "RASA_TOKEN": TOKEN, "TENJO_FAKE_NOW": STAFFED,
         "RATE_LIMIT_MESSAGES": "1000000", "RATE_LIMIT_SECONDS": "1",
+        # The conversations of one phase fall silent when it ends: with the default
+        # timers (60 s, then 60 s more) the web app would prompt and then close them
+        # during the next phases, turns the stock assistant does not have.
+        "INACTIVITY_PROMPT_SECONDS": "3600", "INACTIVITY_CLOSE_SECONDS": "7200",
         "RASA_TELEMETRY_ENABLED": "false",
     })
     subprocess.run([sys.executable, "-m", "store.migrate"], cwd=ROOT, env=env, check=True,

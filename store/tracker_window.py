@@ -12,11 +12,13 @@ at five times turn 1). Here `retrieve` returns, once a session holds more than
 - the events from the first `action_listen` among the last `TRACKER_WINDOW_EVENTS`:
   whole turns, so the policies and the actions see the recent turns exactly.
 
-The slot values come from one grouped query (the latest `slot` event per slot name),
-so what is read and parsed no longer grows with the conversation. Rows are read and
-written as plain rows (SQLAlchemy Core): a session shorter than the window costs one
-query; `save` appends what the turn added in one statement, without counting the
-stored events first as stock Rasa does (a count a window would break).
+The state comes from one statement of index lookups (the latest reset, pause, loop
+and `slot` event of each slot of the domain), and the newest events are read in the
+order of an index, so what is read and parsed no longer grows with the conversation:
+the store adds the indexes it needs to Rasa's `events` table when it starts. Rows are
+read and written as plain rows: a session shorter than the window costs one query;
+`save` appends what the turn added in one statement, without counting the stored
+events first as stock Rasa does (a count a window would break).
 `retrieve_full_tracker`, which Rasa's HTTP API uses (`GET /conversations/<id>/tracker`:
 the widget's history, the console), is stock: it still gives every event.
 
@@ -141,8 +143,8 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
                 with self.engine.begin() as connection:
                     connection.exec_driver_sql(
                         f"CREATE INDEX IF NOT EXISTS {name} ON events {columns}")
-            except sa.exc.DBAPIError:  # another process created it at the same moment
-                logger.info("index %s: created by another process", name)
+            except sa.exc.DBAPIError as error:  # e.g. another process created it just now
+                logger.warning("could not add the index %s to events: %s", name, error)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The current session, windowed when it is long (one query when it is not).
