@@ -37,6 +37,7 @@ from rasa.shared.core.events import (
     SessionStarted,
     UserUtteranceReverted,
 )
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 _RASAS = Domain.states_for_tracker_history
@@ -67,7 +68,12 @@ def states_for_tracker_history(
     ignore_rule_only_turns: bool = False,
     rule_only_data: dict[str, Any] | None = None,
 ) -> list[State]:
-    """Rasa's `Domain.states_for_tracker_history`, extending the last replay."""
+    """Rasa's `Domain.states_for_tracker_history`, extending the last replay.
+
+    Training trackers (a training through the server's API) keep their own cache.
+    """
+    if isinstance(tracker, TrackerWithCachedStates):
+        return _RASAS(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
     replays = tracker.__dict__.setdefault(_ATTRIBUTE, {})
     options = (omit_unset_slots, ignore_rule_only_turns)
     replay = replays.get(options)

@@ -108,3 +108,11 @@ def test_only_the_new_events_are_replayed(rasas, domain, monkeypatch):
     assert replayed == [], "no replay from the first event"
     monkeypatch.undo()
     assert states == rasas(domain, tracker)
+
+
+def test_training_trackers_keep_their_own_cache(rasas, domain):
+    from rasa.shared.core.generator import TrackerWithCachedStates
+
+    tracker = TrackerWithCachedStates.from_events("story", conversation()[:20], domain=domain)
+    assert domain.states_for_tracker_history(tracker) == rasas(domain, tracker)
+    assert past_states._ATTRIBUTE not in tracker.__dict__
