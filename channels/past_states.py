@@ -79,11 +79,9 @@ def states_for_tracker_history(
     replay = replays.get(options)
     added = _added_events(replay, tracker, self, rule_only_data)
     if added is None:
-        applied = tracker.applied_events()
         loops = frozenset(e.name for e in tracker.events if isinstance(e, ActiveLoop) and e.name)
-        replay = _Replay(self, rule_only_data, loops, tracker.init_copy())
-        replays[options] = replay
-        added = applied
+        replay = replays[options] = _Replay(self, rule_only_data, loops, tracker.init_copy())
+        added = tracker.applied_events()
     for event in added:
         if isinstance(event, ActionExecuted):
             _state(replay, event.hide_rule_turn, omit_unset_slots, ignore_rule_only_turns,

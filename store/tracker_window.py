@@ -77,20 +77,21 @@ _FIRST = sa.text(_IN_SESSION + "ORDER BY id LIMIT 1")
 # Between the session's start and the window's: the newest event of each kind, and
 # of each slot (each a lookup in the index on type, conversation and name).
 _LATEST = """SELECT '{label}' AS kind, MAX(id) AS id FROM events
-WHERE type_name IN ({kinds}) AND sender_id = :sender AND id >= :first AND id < :start"""
+WHERE {which} AND sender_id = :sender AND id >= :first AND id < :start"""
 
 
 @functools.lru_cache(maxsize=4)
 def latest_state_query(slot_names: tuple[str, ...]) -> Any:
     """One statement giving the id of the newest reset, pause or resume, active loop
     and `SlotSet` of each slot before the window (NULL when there is none)."""
-    parts = [_LATEST.format(label=label, kinds=", ".join(f"'{kind}'" for kind in kinds))
-             for label, kinds in (("reset", _RESETS), ("pause", _PAUSES),
-                                  ("loop", ("active_loop",)))]
-    parts += [f"""SELECT 'slot' AS kind, MAX(id) AS id FROM events
-WHERE type_name = 'slot' AND sender_id = :sender AND action_name = :slot_{i}
-    AND id >= :first AND id < :start""" for i in range(len(slot_names))]
-    return sa.text("\nUNION ALL\n".join(parts))
+    kinds = [("reset", _RESETS), ("pause", _PAUSES), ("loop", ("active_loop",))]
+    which = [(label, "type_name IN ({})".format(", ".join(f"'{kind}'" for kind in names)))
+             for label, names in kinds]
+    # `type_name = 'slot'` as written in the partial index's condition
+    which += [("slot", f"type_name = 'slot' AND action_name = :slot_{i}")
+              for i in range(len(slot_names))]
+    return sa.text("\nUNION ALL\n".join(
+        _LATEST.format(label=label, which=condition) for label, condition in which))
 
 
 def window_from_env(env: dict[str, str] | None = None) -> int:
@@ -193,9 +194,9 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
         state_ids = [row.id for row in latest
                      if row.kind != "reset" and row.id and row.id > reset_at]
         state = session.execute(
-            sa.select(SQLTrackerStore.SQLEvent.data)
-            .where(SQLTrackerStore.SQLEvent.id.in_(state_ids))
-            .order_by(SQLTrackerStore.SQLEvent.id)
+            sa.select(self.SQLEvent.data)
+            .where(self.SQLEvent.id.in_(state_ids))
+            .order_by(self.SQLEvent.id)
         ).scalars().all()
         return [{"event": "session_started", "timestamp": first.timestamp},
                 *(json.loads(data) for data in state)]
