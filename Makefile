@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/tenjo.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py) rasa_runtime/faq_importer.py
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
@@ -56,7 +56,7 @@ run-scaled: $(MODEL) widget nginx ## Two Rasa and two action servers behind ngin
 	$(BIN)/python -m tools.scaled
 
 lint: $(BIN)/.installed ## Python lint (ruff)
-	$(BIN)/ruff check actions addons channels store console tools tests bench
+	$(BIN)/ruff check actions addons channels rasa_runtime store console tools tests bench
 
 validate: $(BIN)/.installed
 	$(BIN)/rasa data validate --quiet

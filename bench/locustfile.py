@@ -1,4 +1,4 @@
-"""Locust users for `make bench` (started by bench/run.py, one Locust run per system and N).
+"""Locust users for `make bench` (started by bench/load.py, one Locust run per system and N).
 
 - `ChatCitizen`: a citizen on socket.io following a whole script (bench/citizen.py)
   with think time between turns; each turn is a Locust request named `turn <i>`.
@@ -6,7 +6,7 @@
 
 Settings from the environment: `BENCH_SYSTEM` (`tenjo` or `bare`), `BENCH_TOKEN`,
 `THINK_MIN`/`THINK_MAX` (seconds), `BENCH_SAMPLES` (a JSON file where every request
-is written at the end with its wall time, so bench/run.py computes exact percentiles
+is written at the end with its wall time, so bench/load.py computes exact percentiles
 over the window after all users started).
 """
 

@@ -3,7 +3,7 @@
 Ours: a greeting, a name, then FAQ questions each confirmed with "sí" (the bot asks
 "¿Tiene alguna otra consulta?" and the next question follows). The bare Rasa: moods,
 yes, greetings. No think time, so the session never expires and the inactivity
-prompt (60 s) never fires. Run by bench/run.py with bench/.venv's Python.
+prompt (60 s) never fires. Run by bench/load.py with bench/.venv's Python.
 """
 
 from __future__ import annotations

@@ -16,10 +16,11 @@ from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
-from channels import heap, runtime, turn_order
+import rasa_runtime
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
 from channels.session_tokens import secret_from_env, session_of
+from rasa_runtime import turn_order
 
 
 class TenjoRestInput(RestInput):
@@ -33,11 +34,10 @@ class TenjoRestInput(RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Rasa's blueprint, its handler behind the guard."""
-        runtime.install()
         self._secret = secret_from_env()
         blueprint = super().blueprint(
             turn_order.stamped(guarded(on_new_message, MessageGuard.from_env())))
-        heap.freeze_after_start(blueprint)
+        rasa_runtime.install(blueprint)
         return blueprint
 
     @staticmethod

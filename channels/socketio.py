@@ -15,30 +15,26 @@ subclass rebuilds that method (same events, same payloads) to add:
 - a connection bound to one conversation: it must present the signed token the
   web app issued (`auth={"token": …}`, channels/session_tokens.py); the session id
   a client sends is ignored, so knowing another citizen's id is worth nothing;
-- the action server's answers checked with a validator built once
-  (channels/action_validation.py), and its failures answered politely instead of
-  with silence (channels/action_failure.py);
-- internal commands kept out: a typed `/EXTERNAL_…` or `/restart` is only text
-  (channels/commands.py);
-- with many citizens at once, the processor goes on with the oldest turn first
-  (channels/turn_order.py), so a turn that waited for the action server does not
-  queue behind newer ones; the policies' states are extended instead of replayed
-  (channels/past_states.py) and the rules matched against the recent ones
-  (channels/rule_matching.py): all installed by channels/runtime.py;
+- the Rasa server's replacements installed (rasa_runtime.install(): the action
+  server's failures answered politely, the oldest turn first under load, ...).
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
   `AsyncServer.emit` as keyword arguments, which fails for any payload but
   `{"data": …}`; here they arrive as `{"custom": {…}}`, as on the REST channel.
 
 Its name stays `socketio`, so `trigger_intent?output_channel=socketio` finds it.
+`blueprint()` registers the socket.io events on top-level handlers below, each given
+the `SocketContext` of the server it serves.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -50,11 +46,12 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import heap, runtime, turn_order
+import rasa_runtime
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds, message_key
 from channels.session_tokens import secret_from_env, session_of
+from rasa_runtime import turn_order
 
 logger = logging.getLogger(__name__)
 
@@ -119,97 +116,134 @@ class TenjoSocketIOInput(SocketIOInput):
         # headers would make browsers refuse); the origin is checked on connect instead.
         return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 
-    async def _record(self, conversation_id: str) -> None:
-        if not self.database_url:
-            return
-        loop = asyncio.get_running_loop()
-        try:
-            await loop.run_in_executor(None, record_activity, self.database_url, conversation_id)
-        except Exception:  # the chat goes on even if the store is briefly unreachable
-            logger.exception("could not record the conversation's activity")
-
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
-        runtime.install()
         sio = self._server()
-        message_ids = MessageIds(self.redis_url)
-        on_new_message = guarded(on_new_message, MessageGuard.from_env())
-        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
-        heap.freeze_after_start(socketio_webhook)
         self.sio = sio
+        context = SocketContext(
+            sio=sio,
+            channel=self,
+            on_new_message=guarded(on_new_message, MessageGuard.from_env()),
+            message_ids=MessageIds(self.redis_url),
+            origins=allowed_origins(),
+            secret=secret_from_env(),
+        )
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        webhook.add_route(health, "/", methods=["GET"])
+        for event, handler in (
+            ("connect", connect),
+            ("session_request", session_request),
+            (self.user_message_evt, handle_message),
+        ):
+            sio.on(event, namespace=self.namespace)(functools.partial(handler, context))
+        rasa_runtime.install(webhook)
+        return webhook
 
-        @socketio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
-        origins = allowed_origins()
-        secret = secret_from_env()
+@dataclass(frozen=True)
+class SocketContext:
+    """What the event handlers of one socket.io server share."""
 
-        @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: str, environ: dict, auth: dict | None) -> None:
-            origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
-            if origins and origin and origin not in origins:
-                logger.info("socket refused: page of a site not in CHAT_ALLOWED_ORIGINS")
-                raise ConnectionRefusedError("origin_not_allowed")
-            token = auth.get("token") if isinstance(auth, dict) else None
-            session_id = session_of(token, secret)
-            if session_id is None:
-                raise ConnectionRefusedError("invalid_token")
-            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+    sio: AsyncServer
+    channel: TenjoSocketIOInput
+    on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    message_ids: MessageIds
+    origins: list[str]
+    secret: str
 
-        async def bound_session(sid: str) -> str | None:
-            try:
-                session = await sio.get_session(sid, namespace=self.namespace)
-            except KeyError:  # disconnected meanwhile
-                return None
-            return session.get("session_id")
 
-        @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: str, data: Any) -> None:
-            session_id = await bound_session(sid)
-            if session_id is None:
-                return
-            if self.session_persistence:
-                sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+async def health(_: Request) -> HTTPResponse:
+    """`GET /socket.io/`: the channel is up (as Rasa's)."""
+    return response.json({"status": "ok"})
 
-        @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: str, data: Any) -> None:
-            turn_order.message_received()
-            if not isinstance(data, dict):
-                return
-            sender_id = await bound_session(sid) if self.session_persistence else sid
-            if sender_id is None:
-                return
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = {}
-            if not isinstance(metadata, dict):
-                metadata = {}
-            key = message_key(sender_id, metadata.get("client_message_id"))
-            if key and await message_ids.wait_turn(key) == DONE:
-                logger.debug("dropped a resent message")
-                return
-            message = UserMessage(
-                neutralize(data.get("message", "")),
-                TenjoSocketIOOutput(sio, self.bot_message_evt),
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata,
-            )
-            await self._record(sender_id)
-            try:
-                await on_new_message(message)
-            except BaseException:
-                if key:
-                    await message_ids.release(key)
-                raise
-            if key:
-                await message_ids.done(key)
 
-        return socketio_webhook
+async def connect(context: SocketContext, sid: str, environ: dict, auth: dict | None) -> None:
+    """Accepts a connection from an allowed site that presents a valid session token,
+    and binds it to that token's conversation."""
+    origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
+    if context.origins and origin and origin not in context.origins:
+        logger.info("socket refused: page of a site not in CHAT_ALLOWED_ORIGINS")
+        raise ConnectionRefusedError("origin_not_allowed")
+    token = auth.get("token") if isinstance(auth, dict) else None
+    session_id = session_of(token, context.secret)
+    if session_id is None:
+        raise ConnectionRefusedError("invalid_token")
+    await context.sio.save_session(
+        sid, {"session_id": session_id}, namespace=context.channel.namespace)
+
+
+async def bound_session(context: SocketContext, sid: str) -> str | None:
+    """The conversation a connection was bound to on connect (None once it is gone)."""
+    try:
+        session = await context.sio.get_session(sid, namespace=context.channel.namespace)
+    except KeyError:  # disconnected meanwhile
+        return None
+    return session.get("session_id")
+
+
+async def session_request(context: SocketContext, sid: str, data: Any) -> None:
+    """Confirms the bound conversation (the id the client sends is ignored) and joins
+    its room, so that pushes reach every tab of the conversation."""
+    session_id = await bound_session(context, sid)
+    if session_id is None:
+        return
+    if context.channel.session_persistence:
+        context.sio.enter_room(sid, session_id)
+    await context.sio.emit("session_confirm", session_id, room=sid)
+
+
+def message_metadata(data: dict, key: str) -> dict:
+    """The message's metadata as a dict (a JSON string is decoded; anything else is {})."""
+    metadata = data.get(key) or {}
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+async def handle_message(context: SocketContext, sid: str, data: Any) -> None:
+    """A citizen's message: handled once per `client_message_id`, activity recorded,
+    then passed to Rasa behind the guard."""
+    turn_order.message_received()
+    if not isinstance(data, dict):
+        return
+    channel = context.channel
+    sender_id = await bound_session(context, sid) if channel.session_persistence else sid
+    if sender_id is None:
+        return
+    metadata = message_metadata(data, channel.metadata_key)
+    key = message_key(sender_id, metadata.get("client_message_id"))
+    if key and await context.message_ids.wait_turn(key) == DONE:
+        logger.debug("dropped a resent message")
+        return
+    message = UserMessage(
+        neutralize(data.get("message", "")),
+        TenjoSocketIOOutput(context.sio, channel.bot_message_evt),
+        sender_id,
+        input_channel=channel.name(),
+        metadata=metadata,
+    )
+    await record_activity_in_background(channel.database_url, sender_id)
+    try:
+        await context.on_new_message(message)
+    except BaseException:
+        if key:
+            await context.message_ids.release(key)
+        raise
+    if key:
+        await context.message_ids.done(key)
+
+
+async def record_activity_in_background(database_url: str | None, conversation_id: str) -> None:
+    """`record_activity` on a worker thread; a store briefly unreachable stops nothing."""
+    if not database_url:
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(None, record_activity, database_url, conversation_id)
+    except Exception:  # the chat goes on even if the store is briefly unreachable
+        logger.exception("could not record the conversation's activity")

@@ -25,6 +25,8 @@ from tools.scaled import (
 )
 from tools.stack import ROOT, Stack, stack_env
 
+pytest_plugins = ["tests.databases"]
+
 STAFFED = "2026-12-01T09:00:00-05:00"  # a Tuesday morning, agents on duty
 
 

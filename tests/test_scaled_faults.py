@@ -20,8 +20,8 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from channels.action_failure import TECHNICAL_PROBLEM
 from console.accounts import create_agent_account
+from rasa_runtime.action_failure import TECHNICAL_PROBLEM
 from store.db import session_for
 from store.handoffs import latest_handoff
 from store.models import ConversationActivity

@@ -87,7 +87,7 @@ pipeline:
 policies:
   - name: RulePolicy
 importers:
-  - name: addons.faq_importer.FaqAnswersByNameImporter
+  - name: rasa_runtime.faq_importer.FaqAnswersByNameImporter
 """
 
 PROJECT_NLU = """\

@@ -187,13 +187,3 @@ def test_word_lists_flag_no_training_example_of_another_intent(conduct):
     ]
     assert flagged == []
 
-
-def test_faq_importer_names_answers_in_the_nlu_data_only():
-    from rasa.shared.importers.importer import TrainingDataImporter
-
-    importer = TrainingDataImporter.load_from_config(
-        str(ROOT / "config.yml"), str(ROOT / "domain.yml"), [str(ROOT / "data")])
-    nlu_responses = importer.get_nlu_data("es").responses
-    domain_responses = importer.get_domain().responses
-    assert nlu_responses["utter_faq/sisben"] == [{"text": "utter_faq/sisben"}]
-    assert domain_responses["utter_faq/sisben"][0]["text"].startswith("Sobre el SISBÉN")

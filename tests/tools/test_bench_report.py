@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import goals, rounds
+from bench.report import goals, report, rounds
 
 
 def load_run(system: str, users: int, p95: float, errors: int = 0) -> dict:
@@ -35,3 +35,27 @@ def test_one_round_over_the_goal_is_not_met():
 
 def line_for(lines: list[str], start: str) -> str:
     return next(text for text in lines if text.startswith(start))
+
+
+def full_run(system: str, users: int, p95: float) -> dict:
+    """A load run with every field the report prints; no p99 (too few turns)."""
+    return {**load_run(system, users, p95), "p50_ms": p95 / 2, "p99_ms": None, "turns": 10,
+            "turns_per_s": 1.0, "messages_per_s": 2.0, "error_kinds": {},
+            "resources": {"rasa": {"cpu_s": 0.5, "cpu_pct": 25.0, "peak_mb": 300.0}}}
+
+
+def test_the_report_puts_the_ratios_on_our_rows_only():
+    text = report({
+        "started": "2026-12-01 09:00:00 -05", "load_at_start": 0.25, "total_s": 600,
+        "machine": {"cpus": 2, "cpu": "Test CPU", "memory_gib": 8.0, "python": "3.10.13",
+                    "rasa": "3.6.20"},
+        "think": (2.0, 5.0), "seconds": 30, "cold": {}, "rest_mb": {},
+        "load": [full_run("tenjo", 50, 120.0), full_run("bare", 50, 100.0)]})
+    assert text.startswith("# Benchmark run 2026-12-01 09:00:00 -05\n\nMachine: 2 CPUs (Test CPU), "
+                           "8.0 GiB, Python 3.10.13, Rasa 3.6.20. Load average at start: 0.25. "
+                           "Total time: 10.0 min.\n")
+    assert "| 50 | tenjo | 10 | 1.0 | 2.0 | 60.0 | 120.0 | – | 0 | 1.20 | 1.20 |  |" in text
+    assert "| 50 | bare | 10 | 1.0 | 2.0 | 50.0 | 100.0 | – | 0 |  |  |  |" in text
+    assert "| 50 | tenjo | rasa | 25.0 | 300.0 | 50.0 |" in text
+    assert "## Training" not in text and "## Profile" not in text
+    assert text.endswith("## Goals\n\n- p95 at N=50 ours/bare = 1.20 (goal ≤ 1.3): met\n")

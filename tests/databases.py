@@ -1,4 +1,5 @@
-"""Store fixtures: every test runs on a fresh SQLite file and on a fresh PostgreSQL database."""
+"""Database fixtures (a pytest plugin, tests/conftest.py): a fresh SQLite file and a fresh
+PostgreSQL database per test, for the store's tests and the tracker store's."""
 
 from __future__ import annotations
 

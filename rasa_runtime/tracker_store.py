@@ -22,6 +22,10 @@ events first as stock Rasa does (a count a window would break).
 `retrieve_full_tracker`, which Rasa's HTTP API uses (`GET /conversations/<id>/tracker`:
 the widget's history, the console), is stock: it still gives every event.
 
+Depends on: `SQLTrackerStore` and the schema of Rasa's `events` table in Rasa 3.6.21
+(the table is Rasa's, created by Rasa, so its indexes are added here and not by the
+app's Alembic migrations). Tests: tests/rasa_runtime/test_tracker_store.py.
+
 What the window changes: an action sees at most the window's turns (the hand-off
 transcript sent to an agent holds the last turns of a very long chat); `/restart`
 and slot resets before the window are applied through the state, as are slots.
@@ -44,6 +48,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
+from rasa_runtime.version import require_pinned_rasa
 from store.db import create_pooled_engine
 
 logger = logging.getLogger(__name__)
@@ -120,6 +125,7 @@ class WindowedSQLTrackerStore(SQLTrackerStore):
     """
 
     def __init__(self, *args: Any, window_events: int | None = None, **kwargs: Any) -> None:
+        require_pinned_rasa()
         super().__init__(*args, **kwargs)
         self.window_events = window_from_env() if window_events is None else window_events
         if self.engine.dialect.name == "sqlite":

@@ -1,4 +1,4 @@
-"""The states extended as the tracker grows (channels/past_states.py) are Rasa's own,
+"""The states extended as the tracker grows (rasa_runtime/past_states.py) are Rasa's own,
 after every event of a conversation that goes through what can rewrite its history."""
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels import past_states
+import rasa_runtime
+from rasa_runtime import past_states
+from rasa_runtime.replacing import rasas as rasas_attribute
 
 OPTIONS = [(False, False), (True, False), (False, True), (True, True)]
 
@@ -62,10 +64,9 @@ def conversation() -> list:
 
 @pytest.fixture
 def rasas():
-    installed = Domain.states_for_tracker_history
-    past_states.install()
-    yield past_states.rasas_states()
-    Domain.states_for_tracker_history = installed
+    rasa_runtime.install()
+    assert Domain.states_for_tracker_history is past_states.states_for_tracker_history
+    return rasas_attribute(Domain, "states_for_tracker_history")
 
 
 @pytest.mark.parametrize(("omit_unset_slots", "ignore_rule_only_turns"), OPTIONS)

@@ -6,7 +6,7 @@ import gc
 
 from sanic import Blueprint
 
-from channels.heap import freeze_after_start
+from rasa_runtime.gc_freeze import freeze_after_start
 
 
 def test_loaded_objects_are_frozen_after_the_server_starts():

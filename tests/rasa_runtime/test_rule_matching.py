@@ -1,4 +1,4 @@
-"""Rules matched against the recent states (channels/rule_matching.py) predict what
+"""Rules matched against the recent states (rasa_runtime/rule_matching.py) predict what
 Rasa's RulePolicy predicts, with the same rule, on conversations of every length."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels import rule_matching
+import rasa_runtime
+from rasa_runtime import rule_matching
+from rasa_runtime.replacing import rasas
 
 # Two rules (one of three states, one that only starts a conversation) and an
 # unhappy-path key of two states.
@@ -66,39 +68,42 @@ def predict(policy: RulePolicy, domain, tracker: DialogueStateTracker) -> tuple:
 
 
 @pytest.fixture
-def rasas_method():
-    """Rasa's method while the test runs, whatever was installed before."""
-    installed = RulePolicy._prediction_states
-    yield rule_matching.rasas_prediction_states()
-    RulePolicy._prediction_states = installed
+def methods(monkeypatch):
+    """Ours and Rasa's method; ours is installed again after the test."""
+    rasa_runtime.install()
+    ours = RulePolicy._prediction_states
+    monkeypatch.setattr(RulePolicy, "_prediction_states", ours)
+    return ours, rasas(RulePolicy, "_prediction_states")
 
 
-def test_every_prediction_is_rasas_as_the_conversation_grows(rule_policy, domain, rasas_method):
+def test_every_prediction_is_rasas_as_the_conversation_grows(rule_policy, domain, methods):
+    ours_method, rasas_method = methods
+    assert ours_method is not rasas_method
     tracker = DialogueStateTracker.from_events("citizen", [], domain.slots)
     rules = rule_policy.lookup["rules"]
     predicted = set()
     for event in conversation(30):
         tracker.update(event)
         RulePolicy._prediction_states = rasas_method
-        rasas = predict(rule_policy, domain, tracker)
-        rule_matching.install()
+        expected = predict(rule_policy, domain, tracker)
+        RulePolicy._prediction_states = ours_method
         ours = predict(rule_policy, domain, tracker)
-        assert ours[:3] == rasas[:3]
-        if rasas[3] in rules:
-            assert ours[3] == rasas[3], "the same rule"
+        assert ours[:3] == expected[:3]
+        if expected[3] in rules:
+            assert ours[3] == expected[3], "the same rule"
         else:
             assert ours[3] not in rules, "no rule, as in Rasa"
-        predicted.add(tuple(rasas[0]).index(max(rasas[0])))
+        predicted.add(tuple(expected[0]).index(max(expected[0])))
     assert len(tracker.past_states(domain)) > 10 * rule_matching.longest_rule(rule_policy)
     assert len(predicted) > 3, "the conversation goes through several rules"
 
 
 def test_states_are_cut_to_the_longest_rule(rule_policy, domain):
-    rule_matching.install()
+    rasa_runtime.install()
     tracker = DialogueStateTracker.from_events("citizen", conversation(10), domain.slots)
     states = rule_policy._prediction_states(tracker, domain)
     assert len(states) == rule_matching.longest_rule(rule_policy) + 1
-    assert states == rule_matching.rasas_prediction_states()(rule_policy, tracker, domain)[
+    assert states == rasas(RulePolicy, "_prediction_states")(rule_policy, tracker, domain)[
         -len(states):]
 
 

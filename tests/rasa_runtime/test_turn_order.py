@@ -1,4 +1,4 @@
-"""Oldest turn first (channels/turn_order.py): stages ready at the same moment go in
+"""Oldest turn first (rasa_runtime/turn_order.py): stages ready at the same moment go in
 the order their turns started; a stage with nothing older ready does not wait."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import weakref
 import pytest
 from rasa.core.processor import MessageProcessor
 
-from channels import turn_order
-from channels.turn_order import OldestFirst, message_received, stamped, wait_for_turn
+import rasa_runtime
+from rasa_runtime import turn_order
+from rasa_runtime.replacing import rasas
+from rasa_runtime.turn_order import OldestFirst, message_received, stamped, wait_for_turn
 
 
 def stages_in_one_pass(ages: list[float], cancel: set[float] = frozenset()) -> list[float]:
@@ -122,13 +124,15 @@ def test_stamped_stamps_each_turn_on_arrival_and_only_for_that_turn():
 
 
 def test_install_orders_the_processors_stages_once():
-    turn_order.install()
-    wrapped = {name: getattr(MessageProcessor, name) for name in turn_order._WRAPS}
-    turn_order.install()
+    names = [replacement.name for replacement in turn_order.REPLACEMENTS]
+    assert names == ["parse_message", "_run_action", "save_tracker"]
+    rasa_runtime.install()
+    wrapped = {name: getattr(MessageProcessor, name) for name in names}
+    rasa_runtime.install()
     for name, method in wrapped.items():
         assert getattr(MessageProcessor, name) is method
-        assert method.turn_ordered
-        assert not getattr(method.__wrapped__, "turn_ordered", False)
+        assert method.__wrapped__ is rasas(MessageProcessor, name), "Rasa's own, wrapped once"
+        assert method.__wrapped__.__module__ == "rasa.core.processor"
 
 
 def test_a_finished_event_loop_is_not_kept_alive_by_its_queue():

@@ -6,9 +6,8 @@ CPU per action call here, a third of a turn's cost with 50 citizens at once (the
 profile in docs/benchmarks.md). Here the validator is built once; the schema, the
 error chosen (`best_match`, as `jsonschema.validate` does) and its message are Rasa's.
 
-`install()` replaces `RemoteAction._validate_action_result` once; the channels call it
-when Rasa builds them (channels/socketio.py, channels/rest.py), next to
-channels/action_failure.py. tests/channels/test_action_validation.py compares both
+Replaces: `RemoteAction._validate_action_result` (`REPLACEMENTS`, installed by
+`rasa_runtime.install()`). tests/rasa_runtime/test_action_validation.py compares it
 with Rasa's own on valid and invalid answers.
 """
 
@@ -22,7 +21,7 @@ from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
-_RASAS = RemoteAction._validate_action_result
+from rasa_runtime.replacing import Replacement
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,11 +47,4 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     raise error
 
 
-def rasas_validation() -> Any:
-    """Rasa's own method (for comparison in the tests)."""
-    return _RASAS
-
-
-def install() -> None:
-    """Uses the cached validator for every action call (idempotent)."""
-    RemoteAction._validate_action_result = validate_action_result
+REPLACEMENTS = (Replacement(RemoteAction, "_validate_action_result", validate_action_result),)

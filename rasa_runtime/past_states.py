@@ -15,9 +15,9 @@ before (a restart, a new session, an undo, a loop starting or its action running
 when the events do not extend those replayed (a copy, a shortened history), or for
 another domain or other rule-only data.
 
-`install()` replaces `Domain.states_for_tracker_history` once; the channels call it
-when Rasa builds them (channels/runtime.py), so training is untouched.
-Tests: tests/channels/test_past_states.py compares it with Rasa's after every event.
+Replaces: `Domain.states_for_tracker_history` (`REPLACEMENTS`, installed by
+`rasa_runtime.install()` in the server only, so training is untouched).
+Tests: tests/rasa_runtime/test_past_states.py compares it with Rasa's after every event.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-_RASAS = Domain.states_for_tracker_history
+from rasa_runtime.replacing import Replacement, rasas
+
 # Events after which Rasa's `applied_events` is no longer the events before plus these.
 _REWRITING = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted, ActiveLoop)
 _ATTRIBUTE = "_tenjo_replays"
@@ -73,7 +74,9 @@ def states_for_tracker_history(
     Training trackers (a training through the server's API) keep their own cache.
     """
     if isinstance(tracker, TrackerWithCachedStates):
-        return _RASAS(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        rasas_method = rasas(Domain, "states_for_tracker_history")
+        return rasas_method(self, tracker, omit_unset_slots, ignore_rule_only_turns,
+                            rule_only_data)
     replays = tracker.__dict__.setdefault(_ATTRIBUTE, {})
     options = (omit_unset_slots, ignore_rule_only_turns)
     replay = replays.get(options)
@@ -149,11 +152,4 @@ def _state(replay: _Replay, hide_rule_turn: bool, omit_unset_slots: bool,
     return state
 
 
-def rasas_states() -> Any:
-    """Rasa's own method (for comparison in the tests)."""
-    return _RASAS
-
-
-def install() -> None:
-    """Extends the states of a tracker instead of replaying it (idempotent)."""
-    Domain.states_for_tracker_history = states_for_tracker_history
+REPLACEMENTS = (Replacement(Domain, "states_for_tracker_history", states_for_tracker_history),)

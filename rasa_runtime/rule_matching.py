@@ -14,19 +14,20 @@ prediction and the same loop decisions. The key written when no rule applies is
 only compared with rule keys (whether the turn is hidden from the ML policies), and
 it equals a rule key only when that rule matched.
 
-`install()` wraps `RulePolicy._prediction_states` once; the channels call it when
-Rasa builds them (channels/runtime.py), so training and `rasa test` are untouched.
-Tests: tests/channels/test_rule_matching.py.
+Replaces: `RulePolicy._prediction_states`, wrapped (`REPLACEMENTS`, installed by
+`rasa_runtime.install()` in the server only, so training and `rasa test` are
+untouched). Tests: tests/rasa_runtime/test_rule_matching.py.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 
-_RASAS = RulePolicy._prediction_states
+from rasa_runtime.replacing import Replacement
 
 
 def longest_rule(policy: RulePolicy) -> int:
@@ -45,18 +46,18 @@ def longest_rule(policy: RulePolicy) -> int:
     return cached[1]
 
 
-def recent_prediction_states(self: RulePolicy, *args: Any, **kwargs: Any) -> list:
-    """Rasa's states for the prediction, the newest `longest rule + 1` of them."""
-    states = _RASAS(self, *args, **kwargs)
-    keep = longest_rule(self) + 1
-    return states[-keep:] if len(states) > keep else states
+def recent_prediction_states_around(prediction_states: Any) -> Any:
+    """Rasa's `RulePolicy._prediction_states`, keeping the newest `longest rule + 1`."""
+
+    @functools.wraps(prediction_states)
+    def recent_prediction_states(self: RulePolicy, *args: Any, **kwargs: Any) -> list:
+        states = prediction_states(self, *args, **kwargs)
+        keep = longest_rule(self) + 1
+        return states[-keep:] if len(states) > keep else states
+
+    return recent_prediction_states
 
 
-def rasas_prediction_states() -> Any:
-    """Rasa's own method (for comparison in the tests)."""
-    return _RASAS
-
-
-def install() -> None:
-    """Matches rules against the recent states (idempotent)."""
-    RulePolicy._prediction_states = recent_prediction_states
+REPLACEMENTS = (
+    Replacement(RulePolicy, "_prediction_states", recent_prediction_states_around, wraps=True),
+)

@@ -1,4 +1,4 @@
-"""The cached validator of action answers (channels/action_validation.py) says exactly
+"""The cached validator of action answers (rasa_runtime/action_validation.py) says exactly
 what Rasa's own check says, on valid and invalid answers."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from channels import action_validation
+import rasa_runtime
+from rasa_runtime import action_validation
+from rasa_runtime.replacing import rasas
 
 ANSWERS = [
     {},
@@ -37,7 +39,7 @@ def outcome(validate, answer):
 @pytest.mark.parametrize("answer", ANSWERS, ids=range(len(ANSWERS)))
 def test_same_verdict_and_message_as_rasa(answer):
     ours = outcome(action_validation.validate_action_result, answer)
-    assert ours == outcome(action_validation.rasas_validation(), answer)
+    assert ours == outcome(rasas(RemoteAction, "_validate_action_result"), answer)
 
 
 def test_some_answers_are_refused_so_the_comparison_means_something():
@@ -46,7 +48,9 @@ def test_some_answers_are_refused_so_the_comparison_means_something():
 
 
 def test_install_replaces_rasas_method_once():
-    action_validation.install()
-    action_validation.install()
+    rasa_runtime.install()
+    rasa_runtime.install()
     assert RemoteAction._validate_action_result is action_validation.validate_action_result
+    assert rasas(RemoteAction, "_validate_action_result").__module__ == (
+        "rasa.core.actions.action")
     assert action_validation.response_validator() is action_validation.response_validator()

@@ -13,8 +13,11 @@ order within a turn, and a turn waits only while an older one has work ready.
 
 The age of a turn is the loop time when the channel received the message
 (`message_received()`); work that no channel stamped (an API call, a reminder)
-counts from the moment it asks. `install()` wraps Rasa's `MessageProcessor` once;
-the channels call it when Rasa builds them.
+counts from the moment it asks.
+
+Replaces: `MessageProcessor.parse_message`, `_run_action` and `save_tracker`, wrapped
+(`REPLACEMENTS`, installed by `rasa_runtime.install()`).
+Tests: tests/rasa_runtime/test_turn_order.py.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.processor import MessageProcessor
+
+from rasa_runtime.replacing import Replacement
 
 _received: contextvars.ContextVar[float] = contextvars.ContextVar("turn_received")
 _queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OldestFirst] = (
@@ -111,7 +116,6 @@ def _before(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[An
         await wait_for_turn()
         return await method(*args, **kwargs)
 
-    waits_first.turn_ordered = True
     return waits_first
 
 
@@ -122,19 +126,14 @@ def _after(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any
         await wait_for_turn()
         return result
 
-    waits_after.turn_ordered = True
     return waits_after
 
 
 # The processor's stages that start work on the event loop after a wait elsewhere:
 # the message's understanding (after the tracker's read), the next prediction
 # (after an action: the action server's answer), the tracker's save.
-_WRAPS = {"parse_message": _before, "_run_action": _after, "save_tracker": _before}
-
-
-def install() -> None:
-    """Orders the processor's stages by the age of their turn (idempotent)."""
-    for name, wrap in _WRAPS.items():
-        method = getattr(MessageProcessor, name)
-        if not getattr(method, "turn_ordered", False):
-            setattr(MessageProcessor, name, wrap(method))
+REPLACEMENTS = (
+    Replacement(MessageProcessor, "parse_message", _before, wraps=True),
+    Replacement(MessageProcessor, "_run_action", _after, wraps=True),
+    Replacement(MessageProcessor, "save_tracker", _before, wraps=True),
+)

@@ -6,7 +6,10 @@ under 50 citizens the benchmark caught it stalling every conversation of the
 process for close to a second (docs/benchmarks.md). Rasa loads the model before the
 server starts; once it has started, `gc.freeze()` moves every object alive then to
 a permanent generation that collections skip. Objects made later (trackers,
-messages) are collected as before.
+messages) are collected as before. Both channels register it; it freezes once.
+
+Depends on: Rasa loading the model before its Sanic server starts
+(`rasa.core.run.load_agent_on_start`). Tests: tests/rasa_runtime/test_gc_freeze.py.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ def freeze_after_start(blueprint: Blueprint) -> None:
 
 
 async def freeze_loaded_objects(*_: Any) -> None:
-    """Collects what loading left behind, then freezes the rest."""
+    """Collects what loading left behind, then freezes the rest (once per process)."""
+    if gc.get_freeze_count():
+        return
     gc.collect()
     gc.freeze()

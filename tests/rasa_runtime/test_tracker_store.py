@@ -1,4 +1,4 @@
-"""The windowed SQL tracker store (store/tracker_window.py), on SQLite and PostgreSQL:
+"""The windowed SQL tracker store (rasa_runtime/tracker_store.py), on SQLite and PostgreSQL:
 the same state as stock Rasa's full replay, the recent turns exactly, nothing lost or
 stored twice when a windowed tracker is saved."""
 
@@ -28,8 +28,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sa_event
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from rasa_runtime.tracker_store import (
+    DEFAULT_WINDOW_EVENTS,
+    WindowedSQLTrackerStore,
+    window_from_env,
+)
 from store.db import engine_for, pool_options
-from store.tracker_window import DEFAULT_WINDOW_EVENTS, WindowedSQLTrackerStore, window_from_env
 from tools.stack import ROOT
 
 WINDOW = 40
@@ -245,7 +249,7 @@ def test_events_are_read_as_rasa_reads_them():
     """The table lookup gives the same events as Rasa's walk over every Event class."""
     from rasa.shared.core import events as rasa_events
 
-    from store.tracker_window import deserialise_events
+    from rasa_runtime.tracker_store import deserialise_events
 
     stored = [event.as_dict() for event in conversation(3).events]
     stored += [ActiveLoop("form").as_dict(), AllSlotsReset().as_dict(),

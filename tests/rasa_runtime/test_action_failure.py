@@ -1,5 +1,5 @@
 """The action server down, failing or hung: a polite message and the turn ends
-(channels/action_failure.py), against real sockets and Rasa's own RemoteAction."""
+(rasa_runtime/action_failure.py), against real sockets and Rasa's own RemoteAction."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from rasa.shared.core.events import BotUttered, FollowupAction, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from channels import action_failure
-from channels.action_failure import TECHNICAL_PROBLEM
+import rasa_runtime
+from rasa_runtime.action_failure import TECHNICAL_PROBLEM, timeout_seconds
+from rasa_runtime.replacing import rasas
 
 
 def closed_port() -> int:
@@ -33,7 +34,7 @@ def tracker(intent: str = "greet") -> DialogueStateTracker:
 
 async def run_action(url: str, intent: str = "greet", channel=None):
     """The events of one failing action call; the texts Rasa would send (its BotUttered)."""
-    action_failure.install()
+    rasa_runtime.install()
     channel = channel or CollectingOutputChannel()
     events = await RemoteAction("action_greet", EndpointConfig(url)).run(
         channel, None, tracker(intent), Domain.empty()
@@ -42,13 +43,13 @@ async def run_action(url: str, intent: str = "greet", channel=None):
 
 
 def test_the_wrapped_method_is_rasas_and_installs_once():
-    action_failure.install()
-    action_failure.install()
+    rasa_runtime.install()
+    rasa_runtime.install()
     run = RemoteAction.run
-    assert run.__tenjo_wrapped__ is True
+    assert run.__wrapped__ is rasas(RemoteAction, "run"), "Rasa's own, wrapped once"
+    assert run.__wrapped__.__module__ == "rasa.core.actions.action"
     assert list(inspect.signature(run.__wrapped__).parameters) == [
         "self", "output_channel", "nlg", "tracker", "domain"]
-    assert not getattr(run.__wrapped__, "__tenjo_wrapped__", False), "wrapped twice"
 
 
 def test_server_down_the_citizen_is_told_and_the_turn_ends():
@@ -116,4 +117,4 @@ def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
                                                ("soon", 15.0)])
 def test_timeout_setting(monkeypatch, raw, expected):
     monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", raw)
-    assert action_failure.timeout_seconds() == expected
+    assert timeout_seconds() == expected

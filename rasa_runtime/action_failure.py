@@ -16,9 +16,8 @@ The next message goes to the action server again, so the assistant recovers by
 itself as soon as the server is back. The call is also bounded by
 `ACTIONS_TIMEOUT_SECONDS` (default 15 s) instead of Rasa's five minutes.
 
-`install()` wraps `rasa.core.actions.action.RemoteAction.run` once; the channels call
-it when Rasa builds them (channels/socketio.py, channels/rest.py). Rasa is pinned
-(3.6.21) and tests/channels/test_action_failure.py checks the method it wraps.
+Replaces: `rasa.core.actions.action.RemoteAction.run`, wrapped (`REPLACEMENTS`,
+installed by `rasa_runtime.install()`). Tests: tests/rasa_runtime/test_action_failure.py.
 """
 
 from __future__ import annotations
@@ -31,6 +30,8 @@ from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event, FollowupAction
+
+from rasa_runtime.replacing import Replacement
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def _external(tracker: Any) -> bool:
     return str(intent.get("name") or "").startswith("EXTERNAL_")
 
 
-def _wrap(run: Any) -> Any:
+def run_or_apologise_around(run: Any) -> Any:
+    """Rasa's `RemoteAction.run`, bounded in time and answered politely when it fails."""
     @functools.wraps(run)
     async def run_or_apologise(self: RemoteAction, output_channel: Any, nlg: Any,
                                tracker: Any, domain: Any) -> list[Event]:
@@ -88,12 +90,7 @@ def _wrap(run: Any) -> Any:
                 return [FollowupAction("action_listen")]
             return _tell_citizen(output_channel)
 
-    run_or_apologise.__tenjo_wrapped__ = True
     return run_or_apologise
 
 
-def install() -> None:
-    """Wraps `RemoteAction.run` (idempotent)."""
-    if getattr(RemoteAction.run, "__tenjo_wrapped__", False):
-        return
-    RemoteAction.run = _wrap(RemoteAction.run)
+REPLACEMENTS = (Replacement(RemoteAction, "run", run_or_apologise_around, wraps=True),)
