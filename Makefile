@@ -18,7 +18,7 @@ WIDGET_VENDOR := console/static/widget/vendor/socket.io.min.js
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install train run run-scaled test lint check validate style coverage \
+.PHONY: help install train run run-scaled test test-fast lint check validate style coverage \
 	conversation-tests nlu-report nlu-crossval browser nginx widget agent demo-data forget purge \
 	bench clean
 
@@ -127,6 +127,9 @@ bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare R
 test: lint check browser nginx widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
 	$(BIN)/python -m pytest
 	$(MAKE) conversation-tests
+
+test-fast: lint check ## The inner loop: lint, checks and every test needing no server, browser, PostgreSQL or Redis
+	$(BIN)/python -m pytest -q -m "not stack and not browser and not services"
 
 clean: ## Remove models, results and local databases
 	rm -rf models results var .pytest_cache

@@ -1,4 +1,10 @@
-"""Session fixtures: the real Rasa server, action server and web app, started once for all."""
+"""Session fixtures: the real Rasa server, action server and web app, started once for all.
+
+Every test is also marked by what it needs beyond Python (`make test-fast` leaves those
+out): `stack` (the real servers: the `live` or `scaled` fixture), `browser` (Debian's
+chromium, through tests/browser.py) and `services` (the machine's PostgreSQL or Redis:
+the `postgresql` and `redis` cases of the database and message-id fixtures).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +33,25 @@ from tools.stack import ROOT, Stack, stack_env
 
 pytest_plugins = ["tests.databases"]
 
+NEEDS_SERVICES = {"postgresql", "redis"}  # parameters of fixtures that reach those servers
+
 STAFFED = "2026-12-01T09:00:00-05:00"  # a Tuesday morning, agents on duty
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test by what it needs: `stack`, `browser`, `services` (see above)."""
+    from tests import browser
+
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"live", "scaled"}:
+            item.add_marker(pytest.mark.stack)
+        if getattr(getattr(item, "module", None), "chromium", None) is browser.chromium:
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        params = set(map(str, callspec.params.values())) if callspec else set()
+        if params & NEEDS_SERVICES or fixtures & {"postgresql_url", "postgres_databases"}:
+            item.add_marker(pytest.mark.services)
 
 
 def free_port() -> str:

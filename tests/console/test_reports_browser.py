@@ -1,6 +1,6 @@
 """The reports page in a real browser: demo data, login, charts drawn under the strict CSP.
 
-`REPORTS_SCREENSHOT=1` writes the screenshot to docs/reports.png (the README's).
+`REPORTS_SCREENSHOT=1` writes the screenshot to docs/reports.png (docs/agents.md shows it).
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("Makefile", "config.yml", "domain.yml", "data", "actions", "addons", "tools",
-          "pyproject.toml", "requirements.lock")
+COPIED = ("Makefile", "config.yml", "domain.yml", "data", "actions", "addons", "rasa_runtime",
+          "tools", "pyproject.toml", "requirements.lock")
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The citizens' widget in Debian's chromium, against the real Rasa server, actions and web app.
 
 A whole conversation, reload, an offline/online cycle, HTML shown as text, the rules link,
-a closed chat and a phone screen. `WIDGET_SCREENSHOTS=1` also writes the README's pictures
-(docs/widget-desktop.png, docs/widget-phone.png).
+a closed chat and a phone screen. `WIDGET_SCREENSHOTS=1` also writes the pictures of the
+README and docs/widget.md (docs/widget-desktop.png, docs/widget-phone.png).
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ def test_usable_on_a_phone(browser, live):
 
 
 def test_screenshots_on_desktop_and_phone(browser, live, tmp_path):
-    """The panel mid-conversation at both sizes; WIDGET_SCREENSHOTS=1 keeps them for the README."""
+    """The panel mid-conversation at both sizes; WIDGET_SCREENSHOTS=1 keeps them for the docs."""
     folder = DOCS if os.environ.get("WIDGET_SCREENSHOTS") else tmp_path
     for name, options in (
         ("desktop", {"viewport": {"width": 1280, "height": 800}}),
