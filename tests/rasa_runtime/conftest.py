@@ -1,4 +1,4 @@
-"""Fixtures of the channel tests: this project's rules, trained without the model."""
+"""Fixtures of the rasa_runtime tests: the domain and the rules, trained without the model."""
 
 from __future__ import annotations
 
