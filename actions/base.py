@@ -8,7 +8,7 @@ from datetime import datetime
 from rasa_sdk import Action
 
 from actions.office_hours import is_open
-from actions.settings import Settings, environment_settings
+from actions.settings import Settings, environment_settings, environment_settings_or_exit
 from store.clock import system_clock
 
 NEXT_STEP = "next_step"
@@ -25,8 +25,15 @@ class TenjoAction(Action, metaclass=ABCMeta):
         """The action's name in the domain."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        """`settings` is for tests; the action server passes none."""
+        """`settings` is for tests; the action server passes none.
+
+        rasa-sdk builds every action when it starts: without `settings` the environment's
+        are checked then, so a bad value stops the action server at once, naming the
+        variable (exit code 2).
+        """
         super().__init__()
+        if settings is None:
+            environment_settings_or_exit()
         self._settings = settings
 
     @property

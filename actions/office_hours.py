@@ -7,14 +7,20 @@ reads the clock. Times are America/Bogota; public holidays come from the
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from settings import parsers
+from settings.defaults import (
+    DEFAULT_HOLIDAY_COUNTRY,
+    DEFAULT_OFFICE_SHIFTS,
+    DEFAULT_OFFICE_WEEKDAYS,
+)
+from settings.parsers import SettingError
 
 BOGOTA = ZoneInfo("America/Bogota")
 
@@ -27,25 +33,6 @@ MONTH_NAMES = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio",
     "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
 )  # fmt: skip
-
-# Accepted spellings of weekdays in settings (compared without accents, lowercase).
-_WEEKDAY_ALIASES = {
-    alias: index
-    for index, aliases in enumerate(
-        (
-            ("mon", "monday", "lun", "lunes"),
-            ("tue", "tues", "tuesday", "mar", "martes"),
-            ("wed", "wednesday", "mie", "miercoles"),
-            ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
-            ("fri", "friday", "vie", "viernes"),
-            ("sat", "saturday", "sab", "sabado"),
-            ("sun", "sunday", "dom", "domingo"),
-        )
-    )
-    for alias in aliases
-}
-
-_TIME_RE = re.compile(r"^(\d{1,2})(?::(\d{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -88,104 +75,49 @@ class Schedule:
     @classmethod
     def from_settings(
         cls,
-        shifts: str = "08:00-12:00,14:00-16:00",
-        weekdays: str = "mon-fri",
-        holiday_country: str = "CO",
+        shifts: str = DEFAULT_OFFICE_SHIFTS,
+        weekdays: str = DEFAULT_OFFICE_WEEKDAYS,
+        holiday_country: str = DEFAULT_HOLIDAY_COUNTRY,
         extra_closed_dates: str = "",
     ) -> Schedule:
         """Build a schedule from setting strings; bad values raise ``ValueError``.
 
-        ``holiday_country`` may be empty to ignore public holidays.
+        ``holiday_country`` may be empty to ignore public holidays. The parsers are the
+        settings package's (the message starts with "<argument> setting: ").
         """
-        country = holiday_country.strip().upper()
-        if country and country not in holidays.list_supported_countries():
-            raise ValueError(
-                f"holiday_country setting: {holiday_country!r} is not a country code "
-                "supported by the holidays package (e.g. 'CO')"
-            )
+        return cls.from_values(
+            shifts=parsers.shifts("shifts setting", shifts),
+            weekdays=parsers.weekdays("weekdays setting", weekdays),
+            holiday_country=supported_country(holiday_country, "holiday_country setting"),
+            extra_closed_dates=parsers.dates("extra_closed_dates setting", extra_closed_dates),
+        )
+
+    @classmethod
+    def from_values(
+        cls,
+        shifts: tuple[tuple[time, time], ...],
+        weekdays: frozenset[int],
+        holiday_country: str,
+        extra_closed_dates: frozenset[date],
+    ) -> Schedule:
+        """A schedule of parsed settings (settings.Settings' office fields)."""
         return cls(
-            shifts=_parse_shifts(shifts),
-            weekdays=_parse_weekdays(weekdays),
-            holiday_country=country,
-            extra_closed_dates=_parse_dates(extra_closed_dates),
+            shifts=tuple(Shift(start, end) for start, end in shifts),
+            weekdays=weekdays,
+            holiday_country=holiday_country,
+            extra_closed_dates=extra_closed_dates,
         )
 
 
-def _parse_time(text: str, setting: str) -> time:
-    match = _TIME_RE.match(text.strip())
-    if not match:
-        raise ValueError(f"{setting} setting: {text.strip()!r} is not a time like 08:00")
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{setting} setting: {text.strip()!r} is not a valid time of day")
-    return time(hour, minute)
-
-
-def _parse_shifts(text: str) -> tuple[Shift, ...]:
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    if not parts:
-        raise ValueError("shifts setting: empty; expected e.g. '08:00-12:00,14:00-16:00'")
-    shifts = []
-    for part in parts:
-        bounds = part.split("-")
-        if len(bounds) != 2:
-            raise ValueError(f"shifts setting: {part!r} is not a range like 08:00-12:00")
-        start, end = (_parse_time(bound, "shifts") for bound in bounds)
-        if start >= end:
-            raise ValueError(f"shifts setting: {part!r} ends before it starts")
-        shifts.append(Shift(start, end))
-    shifts.sort(key=lambda shift: shift.start)
-    for earlier, later in zip(shifts, shifts[1:], strict=False):
-        if later.start < earlier.end:
-            raise ValueError(f"shifts setting: {text.strip()!r} has overlapping ranges")
-    return tuple(shifts)
-
-
-def _weekday_index(name: str) -> int:
-    key = _strip_accents(name.strip().lower())
-    if key not in _WEEKDAY_ALIASES:
-        raise ValueError(
-            f"weekdays setting: {name.strip()!r} is not a weekday; "
-            "use e.g. 'mon-fri' or 'mon,tue,sat'"
+def supported_country(code: str, label: str = "HOLIDAY_COUNTRY") -> str:
+    """`code` in capitals when the holidays package knows it ("" ignores holidays)."""
+    country = code.strip().upper()
+    if country and country not in holidays.list_supported_countries():
+        raise SettingError(
+            f"{label}: {code!r} is not a country code supported by the holidays package "
+            "(e.g. 'CO')"
         )
-    return _WEEKDAY_ALIASES[key]
-
-
-def _parse_weekdays(text: str) -> frozenset[int]:
-    parts = [part for part in text.split(",") if part.strip()]
-    if not parts:
-        raise ValueError("weekdays setting: empty; expected e.g. 'mon-fri'")
-    days: set[int] = set()
-    for part in parts:
-        bounds = part.split("-")
-        if len(bounds) == 1:
-            days.add(_weekday_index(bounds[0]))
-        elif len(bounds) == 2:
-            first, last = (_weekday_index(bound) for bound in bounds)
-            span = (last - first) % 7  # ranges may wrap around, e.g. "sat-mon"
-            days.update((first + offset) % 7 for offset in range(span + 1))
-        else:
-            raise ValueError(f"weekdays setting: {part.strip()!r} is not a day or a day range")
-    return frozenset(days)
-
-
-def _parse_dates(text: str) -> frozenset[date]:
-    dates = set()
-    for part in (part.strip() for part in text.split(",")):
-        if not part:
-            continue
-        try:
-            dates.add(date.fromisoformat(part))
-        except ValueError:
-            raise ValueError(
-                f"extra_closed_dates setting: {part!r} is not a date like 2026-12-24"
-            ) from None
-    return frozenset(dates)
-
-
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return country
 
 
 @lru_cache(maxsize=64)

@@ -1,66 +1,72 @@
-"""Settings of the assistant, read from the environment (see `.env.example`)."""
+"""What the actions take from the settings package (settings/), as the actions use it."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from actions.office_hours import Schedule
-from store.clock import Clock, clock_from_setting
+import settings as shared
+from actions.office_hours import Schedule, supported_country
+from settings.defaults import DEFAULT_DATABASE_URL, DEFAULT_PQRD_URL, DEFAULT_SURVEY_URL
+from settings.table import DEFAULTS
+from store.clock import Clock, system_clock
 
-DEFAULT_PQRD_URL = "http://www.tenjo-cundinamarca.gov.co/Ciudadanos/Paginas/PQRD-Identificacion.aspx"
-DEFAULT_SURVEY_URL = "http://186.28.255.236/encuesta/"
-DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a whole number of seconds, not {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, not {value}")
-    return value
+__all__ = ["DEFAULT_DATABASE_URL", "DEFAULT_PQRD_URL", "DEFAULT_SURVEY_URL", "Settings",
+           "environment_settings", "environment_settings_or_exit"]
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the actions take from the environment."""
+    """Everything the actions take from the environment (defaults: the settings package's)."""
 
-    pqrd_url: str = DEFAULT_PQRD_URL
-    survey_url: str = DEFAULT_SURVEY_URL
+    pqrd_url: str = DEFAULTS["pqrd_url"]
+    survey_url: str = DEFAULTS["survey_url"]
     schedule: Schedule = field(default_factory=Schedule)
-    inactivity_prompt_seconds: int = 60
-    inactivity_close_seconds: int = 120
-    database_url: str = DEFAULT_DATABASE_URL
-    clock: Clock = field(default=clock_from_setting(None), compare=False)
+    inactivity_prompt_seconds: int = DEFAULTS["inactivity_prompt_seconds"]
+    inactivity_close_seconds: int = DEFAULTS["inactivity_close_seconds"]
+    database_url: str = DEFAULTS["database_url"]
+    clock: Clock = field(default=system_clock, compare=False)
+
+    @classmethod
+    def of(cls, values: shared.Settings) -> Settings:
+        """The actions' part of the settings; a HOLIDAY_COUNTRY the holidays package does
+        not know is a SettingError naming it."""
+        return cls(
+            pqrd_url=values.pqrd_url,
+            survey_url=values.survey_url,
+            schedule=Schedule.from_values(
+                shifts=values.office_shifts,
+                weekdays=values.office_weekdays,
+                holiday_country=supported_country(values.holiday_country),
+                extra_closed_dates=values.office_closed_dates,
+            ),
+            inactivity_prompt_seconds=values.inactivity_prompt_seconds,
+            inactivity_close_seconds=values.inactivity_close_seconds,
+            database_url=values.database_url,
+            clock=values.clock,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Reads the settings; a bad value raises ValueError naming the variable."""
-        env = os.environ if env is None else env
-        return cls(
-            pqrd_url=env.get("PQRD_URL") or DEFAULT_PQRD_URL,
-            survey_url=env.get("SURVEY_URL") or DEFAULT_SURVEY_URL,
-            schedule=Schedule.from_settings(
-                shifts=env.get("OFFICE_SHIFTS") or "08:00-12:00,14:00-16:00",
-                weekdays=env.get("OFFICE_WEEKDAYS") or "mon-fri",
-                holiday_country=env.get("HOLIDAY_COUNTRY") or "CO",
-                extra_closed_dates=env.get("OFFICE_CLOSED_DATES") or "",
-            ),
-            inactivity_prompt_seconds=_int(env, "INACTIVITY_PROMPT_SECONDS", 60),
-            inactivity_close_seconds=_int(env, "INACTIVITY_CLOSE_SECONDS", 120),
-            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-            clock=clock_from_setting(env.get("TENJO_FAKE_NOW")),
-        )
+        """Reads the settings; a bad value raises SettingError (a ValueError) naming it."""
+        return cls.of(shared.Settings.from_env(env))
 
 
-@lru_cache(maxsize=1)
 def environment_settings() -> Settings:
-    """The settings of this process's environment, read once on first use."""
-    return Settings.from_env()
+    """The settings of this process's environment (read again only when it changed)."""
+    values = shared.current()
+    if _last[0] is not values:
+        _last[:] = [values, Settings.of(values)]
+    return _last[1]
+
+
+_last: list = [None, None]  # the shared settings last seen, and their view
+
+
+def environment_settings_or_exit() -> Settings:
+    """`environment_settings()`, or the action server says which variable is wrong and
+    exits with code 2 (rasa-sdk builds every action when it starts)."""
+    try:
+        return environment_settings()
+    except shared.SettingError as error:
+        shared.refuse(error)

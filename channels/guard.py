@@ -8,7 +8,6 @@ empty, too long or too fast gets a polite answer instead of a turn.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections import OrderedDict, deque
@@ -17,12 +16,20 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from settings import Settings, current
+from settings.defaults import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    DEFAULT_RATE_LIMIT_MESSAGES,
+    DEFAULT_RATE_LIMIT_SECONDS,
+)
+
 # C0/C1 controls except tab and newline; zero-width, word-joiner, BOM and bidi controls.
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 )
-DEFAULT_MAX_CHARS = 2000
-DEFAULT_RATE = (8, 10.0)  # at most 8 messages in 10 seconds per conversation
+DEFAULT_MAX_CHARS = DEFAULT_MAX_MESSAGE_CHARS
+# at most 8 messages in 10 seconds per conversation
+DEFAULT_RATE = (DEFAULT_RATE_LIMIT_MESSAGES, DEFAULT_RATE_LIMIT_SECONDS)
 TRACKED_SENDERS = 100_000
 
 TOO_LONG = (
@@ -61,12 +68,13 @@ class MessageGuard:
         self._recent: OrderedDict[str, deque] = OrderedDict()
 
     @classmethod
-    def from_env(cls) -> MessageGuard:
-        """`MAX_MESSAGE_CHARS`, `RATE_LIMIT_MESSAGES`, `RATE_LIMIT_SECONDS`."""
+    def from_settings(cls, values: Settings | None = None) -> MessageGuard:
+        """`MAX_MESSAGE_CHARS`, `RATE_LIMIT_MESSAGES`, `RATE_LIMIT_SECONDS` (default: this
+        process's settings)."""
+        values = values or current()
         return cls(
-            max_chars=int(os.environ.get("MAX_MESSAGE_CHARS") or DEFAULT_MAX_CHARS),
-            rate=(int(os.environ.get("RATE_LIMIT_MESSAGES") or DEFAULT_RATE[0]),
-                  float(os.environ.get("RATE_LIMIT_SECONDS") or DEFAULT_RATE[1])),
+            max_chars=values.max_message_chars,
+            rate=(values.rate_limit_messages, values.rate_limit_seconds),
         )
 
     def _too_fast(self, sender_id: str) -> bool:

@@ -21,11 +21,12 @@ by whichever process it reaches then.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
+
+from settings import Settings, read
 
 DONE_TTL_SECONDS = 6 * 3600
 # Longer than a turn can last: Rasa's lock store holds a conversation at most
@@ -47,12 +48,12 @@ def message_key(sender_id: str, client_id: object) -> str | None:
 
 def lease_from_env(env: Mapping[str, str] | None = None) -> float:
     """Rasa's lock lifetime (`TICKET_LOCK_LIFETIME`, default 60 s) plus a margin."""
-    env = os.environ if env is None else env
-    try:
-        lifetime = int(env.get("TICKET_LOCK_LIFETIME") or 0)
-    except ValueError:
-        lifetime = 0
-    return (lifetime if lifetime > 0 else 60) + LEASE_MARGIN_SECONDS
+    return read("TICKET_LOCK_LIFETIME", env) + LEASE_MARGIN_SECONDS
+
+
+def lease_seconds(values: Settings) -> float:
+    """The lease of `values` (settings): Rasa's lock lifetime plus a margin."""
+    return values.ticket_lock_lifetime + LEASE_MARGIN_SECONDS
 
 
 class MessageIds:

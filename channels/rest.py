@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 from sanic.exceptions import InvalidUsage, Unauthorized
@@ -19,8 +19,9 @@ from sanic.request import Request
 import rasa_runtime
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded, valid_sender
-from channels.session_tokens import secret_from_env, session_of
+from channels.session_tokens import session_of
 from rasa_runtime import turn_order
+from settings import Settings, current, current_or_exit
 
 
 class TenjoRestInput(RestInput):
@@ -29,14 +30,24 @@ class TenjoRestInput(RestInput):
     the sender must match the request's session token."""
 
     _secret: str | None = None
+    settings: Settings | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """As Rasa's; a bad setting stops Rasa as it starts, naming the variable (exit 2)."""
+        values = current_or_exit()
+        channel = super().from_credentials(credentials)
+        channel.settings = values
+        return channel
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """Rasa's blueprint, its handler behind the guard."""
-        self._secret = secret_from_env()
+        values = self.settings or current()
+        self._secret = values.chat_token_secret
         blueprint = super().blueprint(
-            turn_order.stamped(guarded(on_new_message, MessageGuard.from_env())))
+            turn_order.stamped(guarded(on_new_message, MessageGuard.from_settings(values))))
         rasa_runtime.install(blueprint)
         return blueprint
 
@@ -53,7 +64,7 @@ class TenjoRestInput(RestInput):
             raise InvalidUsage("El campo sender debe ser un identificador de hasta 128 "
                                "caracteres (letras, números, guiones).")
         scheme, _, token = (req.headers.get("Authorization") or "").partition(" ")
-        secret = self._secret or secret_from_env()
+        secret = self._secret or current().chat_token_secret
         if scheme.lower() != "bearer" or session_of(token.strip(), secret) != sender:
             raise Unauthorized("Esta conversación necesita su credencial de sesión "
                                "(Authorization: Bearer …, de POST /chat/session).",

@@ -7,7 +7,8 @@ together with an HMAC-SHA256 signature made with `CHAT_TOKEN_SECRET`
 its token names, the REST channel answers only the token's own sender, and
 `POST /chat/history` reads only the token's conversation.
 
-Pure standard library: the web app, the channels and the benchmark share it.
+Standard library and the settings package: the web app, the channels and the benchmark
+share it.
 """
 
 from __future__ import annotations
@@ -15,21 +16,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from collections.abc import Mapping
 
-DEFAULT_SECRET = "dev-chat-token-change-me"
+from settings import read
+from settings.defaults import DEFAULT_CHAT_TOKEN_SECRET
+
+DEFAULT_SECRET = DEFAULT_CHAT_TOKEN_SECRET  # the development default (settings package)
 _CONTEXT = b"tenjo-chat-session:"
 _SESSION_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")  # as channels.guard.valid_sender
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def secret_from_env(env: Mapping[str, str] | None = None) -> str:
-    """`CHAT_TOKEN_SECRET`, or the development default (refused in production)."""
-    env = os.environ if env is None else env
-    return (env.get("CHAT_TOKEN_SECRET") or "").strip() or DEFAULT_SECRET
+    """`CHAT_TOKEN_SECRET` of `env` (default: this process's environment), or the
+    development default (refused in production)."""
+    return read("CHAT_TOKEN_SECRET", env)
 
 
 def _signature(session_id: str, secret: str) -> str:

@@ -32,7 +32,6 @@ import asyncio
 import functools
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -49,9 +48,10 @@ from socketio.exceptions import ConnectionRefusedError
 import rasa_runtime
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
-from channels.message_ids import DONE, MessageIds, message_key
-from channels.session_tokens import secret_from_env, session_of
+from channels.message_ids import DONE, MessageIds, lease_seconds, message_key
+from channels.session_tokens import session_of
 from rasa_runtime import turn_order
+from settings import Settings, current, current_or_exit, read
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +62,12 @@ def allowed_origins(env: dict[str, str] | None = None) -> list[str]:
     `Origin` is not in the list is refused; list the web app's own origin too, as its
     demo page and widget are served from there.
     """
-    raw = ((env if env is not None else os.environ).get("CHAT_ALLOWED_ORIGINS") or "").strip()
-    if not raw or raw == "*":
-        return []
-    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+    return origin_list(read("CHAT_ALLOWED_ORIGINS", env))
+
+
+def origin_list(origins: tuple[str, ...]) -> list[str]:
+    """The setting's origins as the connect handler checks them ([]: any site)."""
+    return [] if origins == ("*",) else list(origins)
 
 
 def record_activity(database_url: str, conversation_id: str) -> None:
@@ -92,17 +94,22 @@ class TenjoSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """Rasa's credentials, plus `redis_url` and `database_url` (default: environment)."""
+        """Rasa's credentials, plus `redis_url` and `database_url` (default: the settings).
+
+        Rasa builds its channels when it starts: a bad setting stops it there, naming
+        the variable (exit code 2).
+        """
         credentials = credentials or {}
+        values = current_or_exit()
         channel = super().from_credentials(credentials)
-        channel.redis_url = credentials.get("redis_url") or os.environ.get("REDIS_URL") or None
-        channel.database_url = (
-            credentials.get("database_url") or os.environ.get("DATABASE_URL") or None
-        )
+        channel.settings = values
+        channel.redis_url = credentials.get("redis_url") or values.redis_url or None
+        channel.database_url = credentials.get("database_url") or values.database_url or None
         return channel
 
     redis_url: str | None = None
     database_url: str | None = None
+    settings: Settings | None = None
 
     def get_output_channel(self) -> TenjoSocketIOOutput | None:
         """The output for pushes through Rasa's HTTP API (`output_channel=socketio`)."""
@@ -120,15 +127,16 @@ class TenjoSocketIOInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         """The socket.io server and its events (as Rasa 3.6's, with the additions above)."""
+        values = self.settings or current()
         sio = self._server()
         self.sio = sio
         context = SocketContext(
             sio=sio,
             channel=self,
-            on_new_message=guarded(on_new_message, MessageGuard.from_env()),
-            message_ids=MessageIds(self.redis_url),
-            origins=allowed_origins(),
-            secret=secret_from_env(),
+            on_new_message=guarded(on_new_message, MessageGuard.from_settings(values)),
+            message_ids=MessageIds(self.redis_url, lease_seconds=lease_seconds(values)),
+            origins=origin_list(values.chat_allowed_origins),
+            secret=values.chat_token_secret,
         )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         webhook.add_route(health, "/", methods=["GET"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -110,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if arguments.command == "create-agent":
         return create_agent(settings, arguments.username, arguments.name, arguments.password_stdin)
-    refusal = startup_refusal(os.environ)
+    refusal = startup_refusal()
     if refusal:
         print(refusal, file=sys.stderr)
         return 2

@@ -25,13 +25,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
 from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import BotUttered, Event, FollowupAction
 
 from rasa_runtime.replacing import Replacement
+from settings import current
+from settings.defaults import DEFAULT_ACTIONS_TIMEOUT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +40,17 @@ TECHNICAL_PROBLEM = (
     "En este momento tenemos una falla técnica y no podemos atender su mensaje. "
     "Su mensaje quedó registrado. Por favor escríbanos de nuevo en unos minutos."
 )
-DEFAULT_TIMEOUT_SECONDS = 15.0
+DEFAULT_TIMEOUT_SECONDS = DEFAULT_ACTIONS_TIMEOUT_SECONDS
 _TOLD = "_tenjo_told_technical_problem"
 
 
 def timeout_seconds() -> float:
-    """`ACTIONS_TIMEOUT_SECONDS`: how long one action may take before it counts as failed."""
-    try:
-        value = float(os.environ.get("ACTIONS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
-    except ValueError:
-        return DEFAULT_TIMEOUT_SECONDS
-    return value if value > 0 else DEFAULT_TIMEOUT_SECONDS
+    """`ACTIONS_TIMEOUT_SECONDS`: how long one action may take before it counts as failed.
+
+    From this process's settings (checked when Rasa built its channels: a bad value
+    stopped it then).
+    """
+    return current().actions_timeout_seconds
 
 
 def _tell_citizen(output_channel: Any) -> list[Event]:

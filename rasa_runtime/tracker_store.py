@@ -37,7 +37,6 @@ import asyncio
 import functools
 import json
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +48,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 from rasa_runtime.version import require_pinned_rasa
+from settings import read
+from settings.defaults import DEFAULT_TRACKER_WINDOW_EVENTS
 from store.db import create_pooled_engine
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WINDOW_EVENTS = 120
+DEFAULT_WINDOW_EVENTS = DEFAULT_TRACKER_WINDOW_EVENTS
 # Events that change the tracker's state beyond its list of events.
 _RESETS = ("reset_slots", "restart")
 _PAUSES = ("pause", "resume")
@@ -100,13 +101,9 @@ def latest_state_query(slot_names: tuple[str, ...]) -> Any:
 
 
 def window_from_env(env: dict[str, str] | None = None) -> int:
-    """`TRACKER_WINDOW_EVENTS`; 0 turns the window off (stock Rasa)."""
-    raw = (os.environ if env is None else env).get("TRACKER_WINDOW_EVENTS", "")
-    try:
-        value = int(raw) if raw.strip() else DEFAULT_WINDOW_EVENTS
-    except ValueError:
-        return DEFAULT_WINDOW_EVENTS
-    return max(value, 0)
+    """`TRACKER_WINDOW_EVENTS` (default: this process's); 0 turns the window off (stock
+    Rasa); anything but a whole number, 0 or more, is a SettingError naming it."""
+    return read("TRACKER_WINDOW_EVENTS", env)
 
 
 @dataclass

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
+from settings import current_or_exit
 from store.db import migrate
-
-DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
 
 
 def main(argv: list[str]) -> int:
     """Upgrades to the revision given (default: the newest) and says which database."""
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = current_or_exit().database_url
     revision = argv[0] if argv else "head"
     migrate(url, revision)
     print(f"Database schema at {revision}: {url.split('@')[-1]}")

@@ -13,7 +13,6 @@ create your own with `make agent`.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import secrets
 import sys
@@ -26,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from actions.office_hours import BOGOTA, Schedule, is_open
 from console.accounts import hash_password
+from settings import SettingError, current
 from store.activity import close_conversation, touch
 from store.agents import agent_by_username, create_agent
-from store.clock import clock_from_setting
 from store.db import migrate, session_for
 from store.followups import mark_answered, mark_done, open_follow_ups, record_follow_up
 from store.handoffs import (
@@ -49,7 +48,6 @@ from store.metrics import (
 from store.models import ConversationEvent, Handoff
 from store.moderation import record_moderation
 
-DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
 AGENTS = (("demo.marta", "Marta Gómez"), ("demo.jorge", "Jorge Castillo"),
           ("demo.lucia", "Lucía Rincón"))
 # Topics with how often citizens ask about them (relative weights).
@@ -262,8 +260,13 @@ def main(argv: list[str] | None = None, clock: Callable[[], datetime] | None = N
     args = parser.parse_args(argv)
     if not 1 <= args.days <= 366:
         parser.error("--days must be between 1 and 366")
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    clock = clock or clock_from_setting(os.environ.get("TENJO_FAKE_NOW"))
+    try:
+        values = current()
+    except SettingError as error:
+        print(f"Error de configuración: {error}", file=sys.stderr)
+        return 2
+    url = values.database_url
+    clock = clock or values.clock
     figures = fill(url, clock(), args.days, args.seed)
     if figures is None:
         print("La base de datos ya tiene actividad registrada: no se agregaron datos de "

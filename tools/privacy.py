@@ -13,7 +13,6 @@ cancelled, 2 wrong arguments or settings.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -21,13 +20,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from store.clock import clock_from_setting
+from settings import SettingError, current
 from store.db import session_for
 from store.privacy import find_conversations, forget_conversation, purge_expired
 
-DEFAULT_DATABASE_URL = "sqlite:///var/tenjo.db"
-DEFAULT_TRANSCRIPT_DAYS = 180
-DEFAULT_CONTACT_DAYS = 365
 YES = {"s", "si", "sí", "y", "yes"}
 PURGE_LABELS = {
     "handoff_messages": "mensajes de transferencias eliminados",
@@ -37,24 +33,6 @@ PURGE_LABELS = {
     "events.withheld_text": "textos de mensajes retenidos por P10 borrados del historial de Rasa",
     "follow_ups.contact": "seguimientos anonimizados: correo, nombre, pregunta, respuesta",
 }
-
-
-class SettingError(ValueError):
-    """A retention setting that is not a whole number of days."""
-
-
-def retention_days(name: str, default: int) -> int:
-    """The whole number of days (1 or more) set in `name`, or `default` when unset."""
-    raw = (os.environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        days = int(raw)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise SettingError(f"{name} debe ser un número entero de días (1 o más), no {raw!r}")
-    return days
 
 
 def _confirm(conversations: list[str], ask: Callable[[str], str]) -> bool:
@@ -129,18 +107,18 @@ def main(
     purge_parser.add_argument("--dry-run", action="store_true", help="count, change nothing")
     args = parser.parse_args(argv)
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        values = current()
+    except SettingError as error:
+        print(f"Error de configuración: {error}", file=sys.stderr)
+        return 2
+    url = values.database_url
     try:
         if args.command == "forget":
             return forget(url, args, ask)
-        try:
-            transcript_days = retention_days("RETENTION_TRANSCRIPT_DAYS", DEFAULT_TRANSCRIPT_DAYS)
-            contact_days = retention_days("RETENTION_CONTACT_DAYS", DEFAULT_CONTACT_DAYS)
-        except SettingError as error:
-            print(error, file=sys.stderr)
-            return 2
-        now = (clock or clock_from_setting(os.environ.get("TENJO_FAKE_NOW")))()
-        return purge(url, now, transcript_days, contact_days, args.dry_run)
+        now = (clock or values.clock)()
+        return purge(url, now, values.retention_transcript_days, values.retention_contact_days,
+                     args.dry_run)
     except (OperationalError, ProgrammingError) as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         print(f"No se pudo usar la base de datos ({reason}). ¿Falta `python -m store.migrate`?",

@@ -20,28 +20,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from settings import DOTENV, LOOPBACK, with_dotenv
+from settings.defaults import DEFAULT_SCALED_DATABASE_URL, DEFAULT_SCALED_REDIS_URL
+from settings.table import default_env, local_url
 from tools.stack import ROOT, Process, Stack, checked_env, commands, health_urls, stack_env
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 REPLICAS = ("a", "b")
 SCALED_DEFAULTS = {
-    "SCALED_HOST": "127.0.0.1",
-    "SCALED_PORT": "8080",
-    "SCALED_API_PORT": "8081",
-    "SCALED_ACTIONS_PORT": "8082",
-    "RASA_A_PORT": "5005",
-    "RASA_B_PORT": "5006",
-    "ACTIONS_A_PORT": "5055",
-    "ACTIONS_B_PORT": "5056",
-    "WEB_PORT": "8000",
-    "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/tenjo",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "NGINX_PREFIX": str(ROOT / "var" / "scaled" / "nginx"),
+    **{name: default_env(name) for name in (
+        "SCALED_HOST", "SCALED_PORT", "SCALED_API_PORT", "SCALED_ACTIONS_PORT", "RASA_A_PORT",
+        "RASA_B_PORT", "ACTIONS_A_PORT", "ACTIONS_B_PORT", "WEB_PORT", "NGINX_PREFIX",
+    )},
+    "DATABASE_URL": DEFAULT_SCALED_DATABASE_URL,
+    "REDIS_URL": DEFAULT_SCALED_REDIS_URL,
     # The web app sees nginx as its peer; the client is the address nginx forwards.
     "CONSOLE_TRUSTED_PROXIES": "1",
     # Only nginx is reached from outside.
-    "RASA_INTERFACE": "127.0.0.1",
-    "SANIC_HOST": "127.0.0.1",
+    "RASA_INTERFACE": LOOPBACK,
+    "SANIC_HOST": LOOPBACK,
 }
 
 
@@ -49,29 +46,27 @@ class SetupError(Exception):
     """Something the scaled stack needs is missing; the message says what to do."""
 
 
-def scaled_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of the scaled stack: this one, the defaults, then the overrides.
+def scaled_env(overrides: Mapping[str, str] | None = None,
+               dotenv: Path | None = DOTENV) -> dict[str, str]:
+    """The environment of the scaled stack: the defaults, then `dotenv` (the `.env` file
+    at the root, when present), then this process's environment, then the overrides; each
+    wins over the ones before (as `stack_env`).
 
     Derived unless set: `RASA_URL` (nginx's loopback API), `ACTIONS_URL` (nginx's
     action upstream), `CHAT_SOCKET_URL` and `CHAT_ALLOWED_ORIGINS` (the public origin).
     """
-    env = {**os.environ, **(overrides or {})}
+    env = {**with_dotenv(os.environ, dotenv), **(overrides or {})}
     for key, value in SCALED_DEFAULTS.items():
-        env.setdefault(key, value)
-    env.setdefault("SCALED_PUBLIC_URL", _local_url(env["SCALED_HOST"], env["SCALED_PORT"]))
+        if not env.get(key):
+            env[key] = value
+    env.setdefault("SCALED_PUBLIC_URL", local_url(env["SCALED_HOST"], env["SCALED_PORT"]))
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['SCALED_API_PORT']}")
     env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['SCALED_ACTIONS_PORT']}/webhook")
     env.setdefault("CHAT_SOCKET_URL", env["SCALED_PUBLIC_URL"])
     env.setdefault("CHAT_ALLOWED_ORIGINS", env["SCALED_PUBLIC_URL"])
     env.setdefault("RASA_PORT", env["RASA_A_PORT"])
     env.setdefault("ACTIONS_PORT", env["ACTIONS_A_PORT"])
-    return stack_env(env)
-
-
-def _local_url(host: str, port: str) -> str:
-    if host in ("", "0.0.0.0", "::", "[::]"):
-        host = "127.0.0.1"
-    return f"http://{host}:{port}"
+    return stack_env(env, dotenv=None)
 
 
 def nginx_binary(env: Mapping[str, str]) -> str:
@@ -285,7 +280,7 @@ class ScaledStack(Stack):
     @property
     def front_url(self) -> str:
         """nginx's public origin, as reached from this machine."""
-        return _local_url(self.env["SCALED_HOST"], self.env["SCALED_PORT"])
+        return local_url(self.env["SCALED_HOST"], self.env["SCALED_PORT"])
 
     @property
     def api_url(self) -> str:

@@ -1,10 +1,11 @@
 """Starts the assistant's processes, waits until they answer, and stops them all together.
 
 Used by `make run` (in the foreground, Ctrl-C stops everything) and by the
-tests' session fixture, so that both run the system the same way.
+tests' session fixture, so that both run the system the same way. Both read the
+`.env` file at the root when there is one (variables already in the environment win).
 
 With `TENJO_ENV=production` it refuses to start (exit code 2) while a secret is
-unset or a development default (console/settings.py, `production_problems`), and
+unset or a development default (settings/production.py, `production_problems`), and
 binds Rasa and the action server to loopback unless `RASA_INTERFACE` and
 `SANIC_HOST` say otherwise: a reverse proxy with HTTPS is the way in.
 """
@@ -23,42 +24,54 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from console.settings import deployment, startup_refusal
+from actions.settings import Settings as ActionSettings
+from settings import (
+    DOTENV,
+    LOOPBACK,
+    ROOT,
+    SettingError,
+    Settings,
+    read,
+    startup_refusal,
+    with_dotenv,
+)
+from settings.table import default_env
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# What every process needs in its environment (Rasa's YAML files read some of them).
 DEFAULTS = {
-    "RASA_PORT": "5005",
-    "ACTIONS_PORT": "5055",
-    "WEB_PORT": "8000",
-    "DATABASE_URL": "sqlite:///var/tenjo.db",
-    "RASA_TOKEN": "dev-token-change-me",
-    "RASA_MODEL": "models/tenjo.tar.gz",
+    name: default_env(name)
+    for name in ("RASA_PORT", "ACTIONS_PORT", "WEB_PORT", "DATABASE_URL", "RASA_TOKEN",
+                 "RASA_MODEL")
 }
 PYTHON = str(Path(sys.executable))
-LOOPBACK = "127.0.0.1"
 
 
-def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of the processes: this one, the defaults, then the overrides.
+def stack_env(overrides: Mapping[str, str] | None = None,
+              dotenv: Path | None = DOTENV) -> dict[str, str]:
+    """The environment of the processes: the defaults, then `dotenv` (the `.env` file at
+    the root, when present), then this process's environment, then the overrides; each
+    wins over the ones before. A bad value is a SettingError naming the variable.
 
     With `REDIS_URL`, Rasa uses `endpoints.scaled.yml` (Redis lock store) and its
     socket.io channel shares sockets through Redis (channels/socketio.py).
     """
-    env = dict(os.environ)
+    env = with_dotenv(os.environ, dotenv)
     for key, value in DEFAULTS.items():
-        env.setdefault(key, value)
+        if not env.get(key):
+            env[key] = value
     env.update(overrides or {})
-    if env.get("REDIS_URL"):
-        redis = urlsplit(env["REDIS_URL"])
-        env.setdefault("REDIS_HOST", redis.hostname or "127.0.0.1")
+    values = Settings.from_env(env)
+    if values.redis_url:
+        redis = urlsplit(values.redis_url)
+        env.setdefault("REDIS_HOST", redis.hostname or LOOPBACK)
         env.setdefault("REDIS_PORT", str(redis.port or 6379))
         env.setdefault("REDIS_DB", (redis.path or "/0").strip("/") or "0")
-        env.setdefault("RASA_ENDPOINTS", "endpoints.scaled.yml")
-    if deployment(env) == "production":
-        env.setdefault("SANIC_HOST", LOOPBACK)  # where rasa-sdk's action server listens
+    env.setdefault("RASA_ENDPOINTS", values.rasa_endpoints)
+    if values.sanic_host:  # where rasa-sdk's action server listens (loopback in production)
+        env.setdefault("SANIC_HOST", values.sanic_host)
     # endpoints.scaled.yml reads the action server's full URL (nginx in the scaled setup).
-    env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}/webhook")
+    env.setdefault("ACTIONS_URL", values.actions_url)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
@@ -66,9 +79,7 @@ def stack_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def rasa_interface(env: Mapping[str, str]) -> str | None:
     """Where Rasa listens: `RASA_INTERFACE`, else loopback in production, else Rasa's default."""
-    if env.get("RASA_INTERFACE"):
-        return env["RASA_INTERFACE"]
-    return LOOPBACK if deployment(env) == "production" else None
+    return read("RASA_INTERFACE", env) or None
 
 
 def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
@@ -82,10 +93,10 @@ def commands(env: Mapping[str, str]) -> dict[str, list[str]]:
             "--model", env["RASA_MODEL"],
             "--port", env["RASA_PORT"],
             "--enable-api", "--auth-token", env["RASA_TOKEN"],
-            "--endpoints", env.get("RASA_ENDPOINTS", "endpoints.yml"),
+            "--endpoints", env.get("RASA_ENDPOINTS") or read("RASA_ENDPOINTS", env),
             "--credentials", "credentials.yml",
             *(["--interface", interface] if interface else []),
-            "--cors", env.get("RASA_CORS", "*"),
+            "--cors", read("RASA_CORS", env),
         ],
         "web": [PYTHON, "-m", "console", "serve"],
     }
@@ -235,21 +246,24 @@ def checked_env(make_env: Callable[[], dict[str, str]]) -> dict[str, str]:
     """What `make run` and `make run-scaled` do before starting anything.
 
     Ctrl-C and SIGTERM become KeyboardInterrupt (also when started from a script, where
-    SIGINT may arrive ignored); a configuration refused for production exits with code
-    2 and says why; then `make_env()` builds the environment, and a missing model exits
-    with code 1.
+    SIGINT may arrive ignored); `make_env()` builds the environment (with `.env`); a bad
+    value, or a configuration refused for production, exits with code 2 and says why;
+    a missing model exits with code 1.
     """
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        refusal = startup_refusal(os.environ)
-    except ValueError as error:
+        env = make_env()
+        # Every process's settings, before any process starts (the actions' view also
+        # checks HOLIDAY_COUNTRY against the holidays package).
+        ActionSettings.of(Settings.from_env(env))
+        refusal = startup_refusal(env)
+    except SettingError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     if refusal:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)
-    env = make_env()
     if not (ROOT / env["RASA_MODEL"]).exists():
         print(f"No model at {env['RASA_MODEL']}: run `make train` first.", file=sys.stderr)
         raise SystemExit(1)

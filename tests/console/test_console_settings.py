@@ -63,3 +63,9 @@ def test_values_from_the_environment():
 def test_bad_values_name_the_variable(name, value):
     with pytest.raises(ValueError, match=name):
         ConsoleSettings.from_env({name: value})
+
+
+def test_the_web_app_checks_every_process_settings():
+    # One settings package for every process: a value the web app does not use is checked too.
+    with pytest.raises(ValueError, match="RATE_LIMIT_SECONDS"):
+        ConsoleSettings.from_env({"RATE_LIMIT_SECONDS": "abc"})

@@ -18,6 +18,7 @@ from rasa.utils.endpoints import EndpointConfig
 import rasa_runtime
 from rasa_runtime.action_failure import TECHNICAL_PROBLEM, timeout_seconds
 from rasa_runtime.replacing import rasas
+from settings import SettingError
 
 
 def closed_port() -> int:
@@ -113,8 +114,14 @@ def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
     assert FollowupAction("action_listen") in events
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("", 15.0), ("2.5", 2.5), ("-1", 15.0),
-                                               ("soon", 15.0)])
+@pytest.mark.parametrize(("raw", "expected"), [("", 15.0), ("2.5", 2.5)])
 def test_timeout_setting(monkeypatch, raw, expected):
     monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", raw)
     assert timeout_seconds() == expected
+
+
+@pytest.mark.parametrize("raw", ["-1", "0", "soon"])
+def test_a_bad_timeout_is_refused_naming_the_variable(monkeypatch, raw):
+    monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", raw)
+    with pytest.raises(SettingError, match="ACTIONS_TIMEOUT_SECONDS"):
+        timeout_seconds()

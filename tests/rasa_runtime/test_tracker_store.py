@@ -33,6 +33,7 @@ from rasa_runtime.tracker_store import (
     WindowedSQLTrackerStore,
     window_from_env,
 )
+from settings import SettingError
 from store.db import engine_for, pool_options
 from tools.stack import ROOT
 
@@ -230,10 +231,16 @@ def test_an_unknown_conversation_is_none(stores):
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ("", DEFAULT_WINDOW_EVENTS), ("60", 60), ("0", 0), ("-5", 0), ("many", DEFAULT_WINDOW_EVENTS),
+    ("", DEFAULT_WINDOW_EVENTS), ("60", 60), ("0", 0),
 ])
 def test_window_setting(raw, expected):
     assert window_from_env({"TRACKER_WINDOW_EVENTS": raw}) == expected
+
+
+@pytest.mark.parametrize("raw", ["-5", "many"])
+def test_a_bad_window_is_refused_naming_the_variable(raw):
+    with pytest.raises(SettingError, match="TRACKER_WINDOW_EVENTS"):
+        window_from_env({"TRACKER_WINDOW_EVENTS": raw})
 
 
 def test_a_new_conversation_is_saved_as_rasa_does(stores):

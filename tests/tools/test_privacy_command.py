@@ -113,4 +113,4 @@ def test_purge_reads_the_retention_settings(url):
 
     wrong = run(url, "purge", RETENTION_TRANSCRIPT_DAYS="seis meses")
     assert wrong.returncode == 2
-    assert "RETENTION_TRANSCRIPT_DAYS debe ser un número entero de días" in wrong.stderr
+    assert "RETENTION_TRANSCRIPT_DAYS must be a whole number of days" in wrong.stderr
