@@ -56,7 +56,7 @@ run-scaled: $(MODEL) widget nginx ## Two Rasa and two action servers behind ngin
 	$(BIN)/python -m tools.scaled
 
 lint: $(BIN)/.installed ## Python lint (ruff)
-	$(BIN)/ruff check actions addons channels rasa_runtime store console tools tests bench
+	$(BIN)/ruff check actions addons channels rasa_runtime settings store console tools tests bench
 
 validate: $(BIN)/.installed
 	$(BIN)/rasa data validate --quiet
