@@ -215,16 +215,22 @@ class Stack:
             time.sleep(1)
 
     def stop(self) -> None:
-        """Stops every process (SIGTERM, then SIGKILL after 15 s)."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        """Stops every process (SIGTERM, then SIGKILL after 15 s); a second Ctrl-C or
+        SIGTERM meanwhile kills the rest at once instead of leaving them running."""
+        try:
+            for process in self.processes.values():
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGTERM)
+            for process in self.processes.values():
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+        except KeyboardInterrupt:
+            for name in self.processes:
+                self.kill(name)
+            raise
 
     def wait(self) -> int:
         """Blocks until one process ends (or Ctrl-C), then stops the rest."""
