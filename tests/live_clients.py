@@ -43,10 +43,17 @@ class SocketCitizen:
             self.custom.append(message["custom"])
         self.received.put(message)
 
-    def say(self, text: str, quiet: float = 2.0, timeout: float = 30.0) -> list[str]:
-        """Sends a message; the bot's texts until it has been quiet for `quiet` seconds."""
-        self._client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-        return self.texts(quiet, timeout)
+    def say(self, text: str, quiet: float = 0.5, timeout: float = 30.0) -> list[str]:
+        """Sends a message; once the server has acknowledged it (the whole turn is done,
+        within `timeout`), the bot's texts until it has been quiet for `quiet` seconds.
+
+        A turn the bot answers with silence costs `quiet`, not `timeout`.
+        """
+        acknowledged = threading.Event()
+        self._client.emit("user_uttered", {"message": text, "session_id": self.session_id},
+                          callback=lambda *_: acknowledged.set())
+        assert acknowledged.wait(timeout), f"no acknowledgement of {text!r} in {timeout:.0f} s"
+        return self.texts(quiet, timeout=quiet)
 
     def turn(self, text: str, timeout: float = 60.0, message_id: str | None = None
              ) -> list[str]:
