@@ -124,9 +124,21 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare Rasa, about 15 min (docs/benchmarks.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-test: lint check browser nginx widget $(MODEL) ## Run every test: lint, checks, pytest (with the real servers), conversations
-	$(BIN)/python -m pytest
-	$(MAKE) conversation-tests
+# The tests that need no model run while the model trains (each uses about one core);
+# then the tests of the real servers and the conversation tests. Every test runs, and
+# a failure anywhere fails the whole.
+test: lint check browser nginx widget ## Run every test: lint, checks, pytest (with the real servers), conversations
+	@mkdir -p results
+	@echo "== make train in the background (results/train.log), pytest -m 'not stack' meanwhile"
+	@$(MAKE) --no-print-directory train > results/train.log 2>&1 & training=$$!; \
+	$(BIN)/python -m pytest -m "not stack"; unit=$$?; \
+	wait $$training || { cat results/train.log; echo "make test: training failed"; exit 1; }; \
+	echo "== pytest -m stack (the real servers)"; \
+	$(BIN)/python -m pytest -m stack; live=$$?; \
+	echo "== conversation tests"; \
+	$(MAKE) --no-print-directory conversation-tests; conversations=$$?; \
+	echo "make test: pytest without servers exit $$unit, with servers exit $$live, conversation tests exit $$conversations"; \
+	[ $$unit -eq 0 ] && [ $$live -eq 0 ] && [ $$conversations -eq 0 ]
 
 test-fast: lint check ## The inner loop: lint, checks and every test needing no server, browser, PostgreSQL or Redis
 	$(BIN)/python -m pytest -q -m "not stack and not browser and not services"
