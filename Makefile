@@ -141,7 +141,7 @@ test: lint check browser nginx widget ## Run every test: lint, checks, pytest (w
 	[ $$unit -eq 0 ] && [ $$live -eq 0 ] && [ $$conversations -eq 0 ]
 
 test-fast: lint check ## The inner loop: lint, checks and every test needing no server, browser, PostgreSQL or Redis
-	$(BIN)/python -m pytest -q -m "not stack and not browser and not services"
+	$(BIN)/python -m pytest -q -n 2 -m "not stack and not browser and not services"
 
 clean: ## Remove models, results and local databases
 	rm -rf models results var .pytest_cache
