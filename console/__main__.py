@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from console.settings import DEFAULT_SECRET_KEY, ConsoleSettings, startup_refusal
+from settings import load_dotenv_or_exit
 
 log = logging.getLogger("console")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -118,4 +119,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    load_dotenv_or_exit()  # the .env at the root, as `make run` reads it
     sys.exit(main())

@@ -22,7 +22,7 @@ from settings.defaults import (
     LOOPBACK,
     ROOT,
 )
-from settings.dotenv import load_dotenv, read_dotenv, with_dotenv
+from settings.dotenv import load_dotenv, load_dotenv_or_exit, read_dotenv, with_dotenv
 from settings.parsers import SettingError
 from settings.production import deployment, production_problems, startup_refusal
 from settings.table import (
@@ -53,6 +53,7 @@ __all__ = [
     "current_or_exit",
     "deployment",
     "load_dotenv",
+    "load_dotenv_or_exit",
     "production_problems",
     "read",
     "read_dotenv",

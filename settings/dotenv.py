@@ -1,6 +1,7 @@
 """The `.env` file at the root: `NAME=value` lines, read by `make run`, `make run-scaled`
-and the tests' stacks (tools/stack.py, tools/scaled.py). Variables already set in the
-environment win over it.
+and the tests' stacks (tools/stack.py, tools/scaled.py), and by the commands run by
+hand (`make agent`, `make forget`, `make purge`, `make demo-data`, `store.migrate`), so
+that they work on the same database. Variables already set in the environment win.
 
 Syntax: one `NAME=value` a line, an optional `export ` before it; blank lines and lines
 starting with `#` are skipped. A value may be quoted: 'single quotes' keep everything
@@ -96,3 +97,14 @@ def with_dotenv(environ: MutableMapping[str, str] | None = None,
     """A copy of `environ` (default os.environ) completed by the file at `path`."""
     environ = os.environ if environ is None else environ
     return {**read_dotenv(path), **environ}
+
+
+def load_dotenv_or_exit(path: Path | None = DOTENV) -> None:
+    """`load_dotenv` for a command's entry point: a malformed file stops the command
+    with one line naming the file and the line (exit code 2)."""
+    from settings.table import refuse
+
+    try:
+        load_dotenv(path)
+    except SettingError as error:
+        refuse(error)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from settings import current_or_exit
+from settings import current_or_exit, load_dotenv_or_exit
 from store.db import migrate
 
 
@@ -18,4 +18,5 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    load_dotenv_or_exit()  # the .env at the root, as `make run` reads it
     sys.exit(main(sys.argv[1:]))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from actions.office_hours import BOGOTA, Schedule, is_open
 from console.accounts import hash_password
-from settings import SettingError, current
+from settings import SettingError, current, load_dotenv_or_exit
 from store.activity import close_conversation, touch
 from store.agents import agent_by_username, create_agent
 from store.db import migrate, session_for
@@ -281,4 +281,5 @@ def main(argv: list[str] | None = None, clock: Callable[[], datetime] | None = N
 
 
 if __name__ == "__main__":
+    load_dotenv_or_exit()  # the .env at the root, as `make run` reads it
     sys.exit(main())

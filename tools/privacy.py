@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from settings import SettingError, current
+from settings import SettingError, current, load_dotenv_or_exit
 from store.db import session_for
 from store.privacy import find_conversations, forget_conversation, purge_expired
 
@@ -127,4 +127,5 @@ def main(
 
 
 if __name__ == "__main__":
+    load_dotenv_or_exit()  # the .env at the root, as `make run` reads it
     sys.exit(main())

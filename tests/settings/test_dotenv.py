@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from settings import SettingError, load_dotenv, read_dotenv, with_dotenv
@@ -87,3 +89,26 @@ def test_a_byte_order_mark_is_ignored(tmp_path):
     dotenv = tmp_path / ".env"
     dotenv.write_bytes("\ufeffWEB_PORT=8100\n".encode())
     assert read_dotenv(dotenv) == {"WEB_PORT": "8100"}
+
+
+def test_a_command_reads_the_file_and_the_environment_wins(tmp_path, monkeypatch):
+    from settings import load_dotenv_or_exit
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TENJO_TEST_A=from-file\nTENJO_TEST_B=from-file\n")
+    monkeypatch.setenv("TENJO_TEST_A", "from-environment")
+    monkeypatch.delenv("TENJO_TEST_B", raising=False)
+    load_dotenv_or_exit(dotenv)
+    assert os.environ["TENJO_TEST_A"] == "from-environment"
+    assert os.environ.pop("TENJO_TEST_B") == "from-file"
+
+
+def test_a_command_stops_on_a_malformed_file_naming_its_line(tmp_path, capsys):
+    from settings import load_dotenv_or_exit
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("# settings\nWEB_PORT 8000\n")
+    with pytest.raises(SystemExit) as stop:
+        load_dotenv_or_exit(dotenv)
+    assert stop.value.code == 2
+    assert f"{dotenv}, line 2" in capsys.readouterr().err
