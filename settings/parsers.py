@@ -38,26 +38,24 @@ def path(name: str, raw: str) -> Path:
     return Path(raw)
 
 
-def positive_int(name: str, raw: str) -> int:
-    """A whole number, 1 or more."""
+def _positive_whole(name: str, raw: str, what: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise SettingError(f"{name} must be a whole number, not {raw!r}") from None
+        raise SettingError(f"{name} must be {what}, not {raw!r}") from None
     if value <= 0:
         raise SettingError(f"{name} must be positive, not {value}")
     return value
+
+
+def positive_int(name: str, raw: str) -> int:
+    """A whole number, 1 or more."""
+    return _positive_whole(name, raw, "a whole number")
 
 
 def seconds(name: str, raw: str) -> int:
     """A whole number of seconds, 1 or more."""
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingError(f"{name} must be a whole number of seconds, not {raw!r}") from None
-    if value <= 0:
-        raise SettingError(f"{name} must be positive, not {value}")
-    return value
+    return _positive_whole(name, raw, "a whole number of seconds")
 
 
 def days(name: str, raw: str) -> int:
