@@ -198,7 +198,8 @@ async def session_request(context: SocketContext, sid: str, data: Any) -> None:
     if session_id is None:
         return
     if context.channel.session_persistence:
-        context.sio.enter_room(sid, session_id)
+        # A coroutine since python-socketio 5.10 (Rasa 3.6's own handler never awaits it).
+        await context.sio.enter_room(sid, session_id, namespace=context.channel.namespace)
     await context.sio.emit("session_confirm", session_id, room=sid)
 
 
