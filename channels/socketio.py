@@ -198,8 +198,7 @@ async def session_request(context: SocketContext, sid: str, data: Any) -> None:
     if session_id is None:
         return
     if context.channel.session_persistence:
-        # A coroutine since python-socketio 5.10 (Rasa 3.6's own handler never awaits it).
-        await context.sio.enter_room(sid, session_id, namespace=context.channel.namespace)
+        context.sio.enter_room(sid, session_id)
     await context.sio.emit("session_confirm", session_id, room=sid)
 
 
