@@ -24,9 +24,8 @@ import asyncio
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 
-from settings import Settings, read
+from settings import Settings, current
 
 DONE_TTL_SECONDS = 6 * 3600
 # Longer than a turn can last: Rasa's lock store holds a conversation at most
@@ -46,12 +45,7 @@ def message_key(sender_id: str, client_id: object) -> str | None:
     return f"{sender_id}:{client_id}"
 
 
-def lease_from_env(env: Mapping[str, str] | None = None) -> float:
-    """Rasa's lock lifetime (`TICKET_LOCK_LIFETIME`, default 60 s) plus a margin."""
-    return read("TICKET_LOCK_LIFETIME", env) + LEASE_MARGIN_SECONDS
-
-
-def lease_seconds(values: Settings) -> float:
+def lease_of(values: Settings) -> float:
     """The lease of `values` (settings): Rasa's lock lifetime plus a margin."""
     return values.ticket_lock_lifetime + LEASE_MARGIN_SECONDS
 
@@ -61,7 +55,7 @@ class MessageIds:
 
     def __init__(self, redis_url: str | None = None, lease_seconds: float | None = None,
                  done_ttl: int = DONE_TTL_SECONDS) -> None:
-        self.lease_seconds = lease_seconds if lease_seconds is not None else lease_from_env()
+        self.lease_seconds = lease_seconds if lease_seconds is not None else lease_of(current())
         self.done_ttl = done_ttl
         self._memory: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._redis = None

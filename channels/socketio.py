@@ -48,21 +48,12 @@ from socketio.exceptions import ConnectionRefusedError
 import rasa_runtime
 from channels.commands import neutralize
 from channels.guard import MessageGuard, guarded
-from channels.message_ids import DONE, MessageIds, lease_seconds, message_key
+from channels.message_ids import DONE, MessageIds, lease_of, message_key
 from channels.session_tokens import session_of
 from rasa_runtime import turn_order
-from settings import Settings, current, current_or_exit, read
+from settings import Settings, current, current_or_exit
 
 logger = logging.getLogger(__name__)
-
-def allowed_origins(env: dict[str, str] | None = None) -> list[str]:
-    """The sites whose pages may open a socket: `CHAT_ALLOWED_ORIGINS`, comma-separated.
-
-    Unset or "*" (empty list): any site, as stock Rasa. Otherwise a connection whose
-    `Origin` is not in the list is refused; list the web app's own origin too, as its
-    demo page and widget are served from there.
-    """
-    return origin_list(read("CHAT_ALLOWED_ORIGINS", env))
 
 
 def origin_list(origins: tuple[str, ...]) -> list[str]:
@@ -134,7 +125,7 @@ class TenjoSocketIOInput(SocketIOInput):
             sio=sio,
             channel=self,
             on_new_message=guarded(on_new_message, MessageGuard.from_settings(values)),
-            message_ids=MessageIds(self.redis_url, lease_seconds=lease_seconds(values)),
+            message_ids=MessageIds(self.redis_url, lease_seconds=lease_of(values)),
             origins=origin_list(values.chat_allowed_origins),
             secret=values.chat_token_secret,
         )

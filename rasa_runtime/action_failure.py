@@ -32,7 +32,6 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction
 
 from rasa_runtime.replacing import Replacement
 from settings import current
-from settings.defaults import DEFAULT_ACTIONS_TIMEOUT_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,6 @@ TECHNICAL_PROBLEM = (
     "En este momento tenemos una falla técnica y no podemos atender su mensaje. "
     "Su mensaje quedó registrado. Por favor escríbanos de nuevo en unos minutos."
 )
-DEFAULT_TIMEOUT_SECONDS = DEFAULT_ACTIONS_TIMEOUT_SECONDS
 _TOLD = "_tenjo_told_technical_problem"
 
 

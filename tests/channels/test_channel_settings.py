@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from channels.guard import TOO_FAST, MessageGuard
-from channels.message_ids import lease_seconds
+from channels.message_ids import lease_of
 from channels.rest import TenjoRestInput
-from channels.socketio import TenjoSocketIOInput, allowed_origins
+from channels.socketio import TenjoSocketIOInput, origin_list
 from settings import SettingError, Settings
 
 
@@ -50,7 +50,7 @@ def test_the_guard_of_this_process(monkeypatch):
 
 
 def test_the_lease_and_the_origins_of_the_settings():
-    assert lease_seconds(Settings.from_env({"TICKET_LOCK_LIFETIME": "20"})) == 35
-    assert allowed_origins({"CHAT_ALLOWED_ORIGINS": "*"}) == []
+    assert lease_of(Settings.from_env({"TICKET_LOCK_LIFETIME": "20"})) == 35
+    assert origin_list(Settings.from_env({"CHAT_ALLOWED_ORIGINS": "*"}).chat_allowed_origins) == []
     with pytest.raises(SettingError, match="CHAT_ALLOWED_ORIGINS"):
-        allowed_origins({"CHAT_ALLOWED_ORIGINS": "www.tenjo.gov.co"})
+        Settings.from_env({"CHAT_ALLOWED_ORIGINS": "www.tenjo.gov.co"})

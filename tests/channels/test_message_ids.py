@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from channels.message_ids import BUSY, DONE, NEW, MessageIds, lease_from_env, message_key
-from settings import SettingError
+from channels.message_ids import BUSY, DONE, NEW, MessageIds, lease_of, message_key
+from settings import SettingError, Settings
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -98,13 +98,13 @@ def test_a_resend_waits_for_the_copy_being_handled(make_ids):
 @pytest.mark.parametrize(("lifetime", "lease"), [(None, 75), ("20", 35), ("0", 75)])
 def test_the_lease_outlasts_rasas_conversation_lock(lifetime, lease):
     env = {} if lifetime is None else {"TICKET_LOCK_LIFETIME": lifetime}
-    assert lease_from_env(env) == lease
+    assert lease_of(Settings.from_env(env)) == lease
 
 
 @pytest.mark.parametrize("lifetime", ["x", "-1"])
 def test_a_lock_lifetime_rasa_cannot_use_is_refused_naming_it(lifetime):
     with pytest.raises(SettingError, match="TICKET_LOCK_LIFETIME"):
-        lease_from_env({"TICKET_LOCK_LIFETIME": lifetime})
+        Settings.from_env({"TICKET_LOCK_LIFETIME": lifetime})
 
 
 @pytest.mark.parametrize(("client_id", "key"), [

@@ -46,7 +46,8 @@ def test_custom_json_reaches_the_room_like_any_message():
                             ["https://www.tenjo-cundinamarca.gov.co", "http://127.0.0.1:8000"])],
 )
 def test_allowed_origins(setting, origins):
-    from channels.socketio import allowed_origins
+    from channels.socketio import origin_list
+    from settings import Settings
 
     env = {} if setting is None else {"CHAT_ALLOWED_ORIGINS": setting}
-    assert allowed_origins(env) == origins
+    assert origin_list(Settings.from_env(env).chat_allowed_origins) == origins
