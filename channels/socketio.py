@@ -13,8 +13,11 @@ subclass rebuilds that method (same events, same payloads) to add:
 - the message guard (channels/guard.py): empty, oversized or flooding messages
   get a polite answer instead of a turn;
 - a connection bound to one conversation: it must present the signed token the
-  web app issued (`auth={"token": …}`, channels/session_tokens.py); the session id
-  a client sends is ignored, so knowing another citizen's id is worth nothing;
+  web app issued (`auth={"token": …}`, channels/session_tokens.py), not expired; the
+  session id a client sends is ignored, so knowing another citizen's id is worth nothing;
+- per client address, at most `CHAT_CONNECTIONS_PER_ADDRESS` open connections
+  (refused with `too_many_connections`) and `CHAT_MESSAGES_PER_MINUTE` messages
+  (channels/client_limits.py);
 - the Rasa server's replacements installed (rasa_runtime.install(): the action
   server's failures answered politely, the oldest turn first under load, ...).
 - custom JSON messages that reach the citizen: Rasa 3.6 passes them to
@@ -46,8 +49,9 @@ from socketio import AsyncRedisManager, AsyncServer
 from socketio.exceptions import ConnectionRefusedError
 
 import rasa_runtime
+from channels.client_limits import OpenConnections, client_address
 from channels.commands import neutralize
-from channels.guard import MessageGuard, guarded
+from channels.guard import CLIENT_ADDRESS, MessageGuard, guarded
 from channels.message_ids import DONE, MessageIds, lease_of, message_key
 from channels.session_tokens import session_of
 from rasa_runtime import turn_order
@@ -128,11 +132,15 @@ class TenjoSocketIOInput(SocketIOInput):
             message_ids=MessageIds(self.redis_url, lease_seconds=lease_of(values)),
             origins=origin_list(values.chat_allowed_origins),
             secret=values.chat_token_secret,
+            token_max_idle=values.chat_token_max_idle_seconds,
+            connections=OpenConnections(values.chat_connections_per_address),
+            trusted_proxies=values.chat_trusted_proxies,
         )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         webhook.add_route(health, "/", methods=["GET"])
         for event, handler in (
             ("connect", connect),
+            ("disconnect", disconnect),
             ("session_request", session_request),
             (self.user_message_evt, handle_message),
         ):
@@ -151,6 +159,9 @@ class SocketContext:
     message_ids: MessageIds
     origins: list[str]
     secret: str
+    token_max_idle: int
+    connections: OpenConnections
+    trusted_proxies: int
 
 
 async def health(_: Request) -> HTTPResponse:
@@ -158,28 +169,53 @@ async def health(_: Request) -> HTTPResponse:
     return response.json({"status": "ok"})
 
 
+def connecting_address(environ: dict, trusted_proxies: int) -> str:
+    """The client address of a connection (engine.io's REMOTE_ADDR under Sanic is
+    always 127.0.0.1, so the Sanic request's own peer is read)."""
+    request = environ.get("sanic.request")
+    peer = getattr(request, "ip", None) or "unknown"
+    return client_address(peer, environ.get("HTTP_X_FORWARDED_FOR", ""), trusted_proxies)
+
+
 async def connect(context: SocketContext, sid: str, environ: dict, auth: dict | None) -> None:
     """Accepts a connection from an allowed site that presents a valid session token,
-    and binds it to that token's conversation."""
+    within its address's limit of open connections, and binds it to that token's
+    conversation."""
     origin = (environ.get("HTTP_ORIGIN") or "").rstrip("/")
     if context.origins and origin and origin not in context.origins:
         logger.info("socket refused: page of a site not in CHAT_ALLOWED_ORIGINS")
         raise ConnectionRefusedError("origin_not_allowed")
     token = auth.get("token") if isinstance(auth, dict) else None
-    session_id = session_of(token, context.secret)
+    session_id = session_of(token, context.secret, context.token_max_idle)
     if session_id is None:
         raise ConnectionRefusedError("invalid_token")
+    address = connecting_address(environ, context.trusted_proxies)
+    if not context.connections.acquire(address):
+        logger.info("socket refused: too many open connections from one address")
+        raise ConnectionRefusedError("too_many_connections")
     await context.sio.save_session(
-        sid, {"session_id": session_id}, namespace=context.channel.namespace)
+        sid, {"session_id": session_id, "address": address},
+        namespace=context.channel.namespace)
+
+
+async def disconnect(context: SocketContext, sid: str, *_: Any) -> None:
+    """A connection closed: one fewer for its address."""
+    address = (await connection_session(context, sid)).get("address")
+    if address:
+        context.connections.release(address)
 
 
 async def bound_session(context: SocketContext, sid: str) -> str | None:
     """The conversation a connection was bound to on connect (None once it is gone)."""
+    return (await connection_session(context, sid)).get("session_id")
+
+
+async def connection_session(context: SocketContext, sid: str) -> dict:
+    """What connect saved of a connection: its conversation and address ({} once gone)."""
     try:
-        session = await context.sio.get_session(sid, namespace=context.channel.namespace)
+        return await context.sio.get_session(sid, namespace=context.channel.namespace)
     except KeyError:  # disconnected meanwhile
-        return None
-    return session.get("session_id")
+        return {}
 
 
 async def session_request(context: SocketContext, sid: str, data: Any) -> None:
@@ -189,7 +225,8 @@ async def session_request(context: SocketContext, sid: str, data: Any) -> None:
     if session_id is None:
         return
     if context.channel.session_persistence:
-        context.sio.enter_room(sid, session_id)
+        # A coroutine since python-socketio 5.10 (Rasa 3.6's own handler never awaits it).
+        await context.sio.enter_room(sid, session_id, namespace=context.channel.namespace)
     await context.sio.emit("session_confirm", session_id, room=sid)
 
 
@@ -211,9 +248,11 @@ async def handle_message(context: SocketContext, sid: str, data: Any) -> None:
     if not isinstance(data, dict):
         return
     channel = context.channel
-    sender_id = await bound_session(context, sid) if channel.session_persistence else sid
+    connection = await connection_session(context, sid)
+    sender_id = connection.get("session_id") if channel.session_persistence else sid
     if sender_id is None:
         return
+    CLIENT_ADDRESS.set(connection.get("address"))
     metadata = message_metadata(data, channel.metadata_key)
     key = message_key(sender_id, metadata.get("client_message_id"))
     if key and await context.message_ids.wait_turn(key) == DONE:

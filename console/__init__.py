@@ -20,7 +20,7 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None) -> Flask:
     """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`."""
-    from console import auth, followups, handoffs, health, queue, reports, security, widget
+    from console import auth, followups, handoffs, health, metrics, queue, reports, security, widget
 
     settings = settings or ConsoleSettings.from_env()
     app = Flask(__name__, static_url_path="/console/static")
@@ -49,6 +49,7 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     security.install(app)
     auth.install(app)
     app.register_blueprint(health.blueprint)
+    metrics.install(app, settings)  # /metrics for Prometheus: loopback or METRICS_TOKEN
     app.register_blueprint(queue.blueprint)
     app.register_blueprint(handoffs.blueprint)
     app.register_blueprint(followups.blueprint)

@@ -27,6 +27,7 @@ from flask import (
 )
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from channels.client_limits import client_address as address_behind_proxies
 from console.accounts import authenticate
 from console.web import db, now, services, wants_json
 from store.agents import get_agent
@@ -90,13 +91,10 @@ def require_login():
 
 
 def client_address(trusted_proxies: int) -> str:
-    """The client's IP address: the peer's, or the one the trusted proxies forwarded."""
-    peer = request.remote_addr or "unknown"
-    if trusted_proxies <= 0:
-        return peer
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    chain = [part.strip() for part in forwarded.split(",") if part.strip()] + [peer]
-    return chain[max(len(chain) - 1 - trusted_proxies, 0)]
+    """This request's client IP address: the peer's, or the one the trusted proxies
+    forwarded."""
+    return address_behind_proxies(request.remote_addr or "unknown",
+                                  request.headers.get("X-Forwarded-For", ""), trusted_proxies)
 
 
 def _minutes(seconds: float) -> str:

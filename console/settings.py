@@ -63,6 +63,9 @@ class ConsoleSettings:
     # Signs the widget's session tokens (channels/session_tokens.py); Rasa's channels
     # read the same variable.
     chat_token_secret: str = field(default=DEFAULTS["chat_token_secret"], repr=False)
+    chat_token_max_idle_seconds: int = DEFAULTS["chat_token_max_idle_seconds"]
+    # `POST /chat/session` requests per client address and minute.
+    chat_sessions_per_minute: int = DEFAULTS["chat_sessions_per_minute"]
     # Follow-ups by e-mail (A4): without `smtp_host` the mails go to `mail_outbox` files.
     smtp_host: str = DEFAULTS["smtp_host"]
     smtp_port: int = DEFAULTS["smtp_port"]
@@ -78,6 +81,8 @@ class ConsoleSettings:
     login_window_seconds: int = DEFAULTS["login_window_seconds"]
     # Reverse proxies in front of the web app whose X-Forwarded-For is believed (0: none).
     trusted_proxies: int = DEFAULTS["console_trusted_proxies"]
+    # Lets Prometheus read /metrics from another machine ("": loopback only).
+    metrics_token: str = field(default=DEFAULTS["metrics_token"], repr=False)
     clock: Clock = field(default=system_clock, compare=False)
 
     @classmethod
@@ -109,6 +114,8 @@ class ConsoleSettings:
             chat_socket_url=values.chat_socket_url,
             chat_allowed_origins=values.chat_allowed_origins,
             chat_token_secret=values.chat_token_secret,
+            chat_token_max_idle_seconds=values.chat_token_max_idle_seconds,
+            chat_sessions_per_minute=values.chat_sessions_per_minute,
             smtp_host=values.smtp_host,
             smtp_port=values.smtp_port,
             smtp_user=values.smtp_user,
@@ -121,5 +128,6 @@ class ConsoleSettings:
             login_max_failures=values.login_max_failures,
             login_window_seconds=values.login_window_seconds,
             trusted_proxies=values.console_trusted_proxies,
+            metrics_token=values.metrics_token,
             clock=values.clock,
         )

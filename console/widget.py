@@ -4,8 +4,10 @@
 - `GET /widget.js` and `GET /widget/<file>` the widget's script, style sheet and the
   vendored socket.io client (copied from `web/node_modules` by `make widget`).
 - `GET /chat/config.json` where the widget's socket.io client reaches Rasa.
-- `POST /chat/session` a new conversation's id and its signed token (or the same ones
-  for a valid token): the channels serve a conversation only to its token's holder.
+- `POST /chat/session` a new conversation's id and its signed token (or, for a valid
+  token, the same conversation with a renewed token): the channels serve a
+  conversation only to its token's holder. At most `CHAT_SESSIONS_PER_MINUTE` requests
+  per client address and minute; beyond, 429 and a polite message.
 - `POST /chat/history` the messages of the current session of the token's conversation,
   read from Rasa's tracker, for the widget to show after a reload or a reconnection. The
   token travels only in the body and is never logged.
@@ -35,7 +37,9 @@ from flask import (
     send_from_directory,
 )
 
-from channels.session_tokens import new_session, session_of
+from channels.client_limits import SlidingWindow
+from channels.session_tokens import issue, new_session, session_of
+from console.auth import client_address
 from console.scripts import _first_text
 from console.settings import ConsoleSettings
 from console.web import services
@@ -44,6 +48,12 @@ blueprint = Blueprint("widget", __name__)
 log = logging.getLogger(__name__)
 
 EXTENSION = "tenjo_widget"
+SESSION_LIMIT_EXTENSION = "tenjo_chat_session_limit"
+SESSION_LIMIT_WINDOW_SECONDS = 60
+TOO_MANY_SESSIONS = (
+    "En este momento recibimos demasiadas solicitudes desde su conexión. Por favor "
+    "espere un minuto e intente de nuevo."
+)
 STATIC = Path(__file__).resolve().parent / "static" / "widget"
 SOCKET_PATH = "/socket.io"
 TRACKER_TIMEOUT_SECONDS = 10
@@ -290,22 +300,32 @@ def _json_error(message: str, status: int) -> Response:
 
 @blueprint.route("/chat/session", methods=["POST", "OPTIONS"])
 def chat_session():
-    """`{}` → a new conversation `{"session_id", "token"}`; `{"token": …}` → the same one.
+    """`{}` → a new conversation `{"session_id", "token"}`; `{"token": …}` → the same
+    conversation with a renewed token (an expired, forged or outdated token gets a new
+    conversation, which the widget starts without an error).
 
     The token (channels/session_tokens.py) is what the socket.io and REST channels
     ask for: the session id alone gives nobody access to a conversation. Nothing is
-    stored here; a forged or outdated token simply gets a new conversation.
+    stored here.
     """
     if request.method == "OPTIONS":
         return _allow_origin(Response(status=204))
+    settings = services().settings
+    limit: SlidingWindow = current_app.extensions[SESSION_LIMIT_EXTENSION]
+    if not limit.hit(client_address(settings.trusted_proxies)):
+        response = _json_error(TOO_MANY_SESSIONS, 429)
+        response.headers["Retry-After"] = str(SESSION_LIMIT_WINDOW_SECONDS)
+        return response
     body = request.get_json(silent=True)
     if body is not None and not isinstance(body, dict):
         return _json_error("La solicitud no es válida.", 400)
-    secret = services().settings.chat_token_secret
-    token = (body or {}).get("token")
-    session_id = session_of(token, secret)
+    secret = settings.chat_token_secret
+    session_id = session_of((body or {}).get("token"), secret,
+                            settings.chat_token_max_idle_seconds)
     if session_id is None:
         session_id, token = new_session(secret)
+    else:
+        token = issue(session_id, secret)
     return _no_store(_allow_origin(jsonify({"session_id": session_id, "token": token})))
 
 
@@ -318,7 +338,9 @@ def chat_history():
     token = body.get("token") if isinstance(body, dict) else None
     if not isinstance(token, str):
         return _json_error("La solicitud no es válida.", 400)
-    session_id = session_of(token, services().settings.chat_token_secret)
+    settings = services().settings
+    session_id = session_of(token, settings.chat_token_secret,
+                            settings.chat_token_max_idle_seconds)
     if session_id is None:
         return _json_error("La credencial de la conversación no es válida.", 401)
     try:
@@ -342,6 +364,8 @@ def install(app: Flask, settings: ConsoleSettings) -> None:
     app.extensions[EXTENSION] = RulesText.load(
         settings.domain_path, settings.pqrd_url, settings.survey_url
     )
+    app.extensions[SESSION_LIMIT_EXTENSION] = SlidingWindow(
+        settings.chat_sessions_per_minute, SESSION_LIMIT_WINDOW_SECONDS)
     app.register_blueprint(blueprint)
     csrf = app.extensions.get("csrf")
     if csrf is not None:

@@ -12,6 +12,10 @@ template without the answer it belonged to. Here a failed call to the action ser
 A turn the web app pushed (`EXTERNAL_…`: an agent's reply, an inactivity prompt) only
 ends: the citizen wrote nothing, so there is nothing to apologise for.
 
+Each time the citizen is told, an `action_failure` conversation event (value: the
+action's name) is recorded in the store, for the web app's /metrics; a store that
+fails too is only logged (`record_event_safely`), and the citizen is told all the same.
+
 The next message goes to the action server again, so the assistant recovers by
 itself as soon as the server is back. The call is also bounded by
 `ACTIONS_TIMEOUT_SECONDS` (default 15 s) instead of Rasa's five minutes.
@@ -32,6 +36,7 @@ from rasa.shared.core.events import BotUttered, Event, FollowupAction
 
 from rasa_runtime.replacing import Replacement
 from settings import current
+from store.metrics import ACTION_FAILURE, record_event_safely
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +71,19 @@ def _tell_citizen(output_channel: Any) -> list[Event]:
     return [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
 
 
+async def _record_failure(tracker: Any, action_name: str) -> None:
+    """An `action_failure` event of the conversation, written in a worker thread; any
+    failure (of the store, of the clock) is logged and nothing else."""
+    try:
+        settings = current()
+        await asyncio.to_thread(
+            record_event_safely, settings.database_url, str(tracker.sender_id),
+            ACTION_FAILURE, settings.clock(), value=action_name)
+    except Exception:  # the citizen is told whether or not the figures are kept
+        logger.warning("the failure of action %s was not recorded", action_name,
+                       exc_info=True)
+
+
 def _external(tracker: Any) -> bool:
     intent = (getattr(tracker, "latest_message", None) and tracker.latest_message.intent) or {}
     return str(intent.get("name") or "").startswith("EXTERNAL_")
@@ -87,7 +105,10 @@ def run_or_apologise_around(run: Any) -> Any:
                          self.name(), type(error).__name__)
             if _external(tracker):  # pushed by the web app: the citizen wrote nothing
                 return [FollowupAction("action_listen")]
-            return _tell_citizen(output_channel)
+            events = _tell_citizen(output_channel)
+            if any(isinstance(event, BotUttered) for event in events):
+                await _record_failure(tracker, self.name())
+            return events
 
     return run_or_apologise
 

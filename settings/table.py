@@ -21,6 +21,10 @@ from settings import parsers as p
 from settings.defaults import (
     DEFAULT_ACTIONS_PORT,
     DEFAULT_ACTIONS_TIMEOUT_SECONDS,
+    DEFAULT_CHAT_CONNECTIONS_PER_ADDRESS,
+    DEFAULT_CHAT_MESSAGES_PER_MINUTE,
+    DEFAULT_CHAT_SESSIONS_PER_MINUTE,
+    DEFAULT_CHAT_TOKEN_MAX_IDLE_SECONDS,
     DEFAULT_CHAT_TOKEN_SECRET,
     DEFAULT_DATABASE_URL,
     DEFAULT_DOMAIN_PATH,
@@ -90,6 +94,11 @@ class Settings:
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
     rate_limit_messages: int = DEFAULT_RATE_LIMIT_MESSAGES
     rate_limit_seconds: float = DEFAULT_RATE_LIMIT_SECONDS
+    chat_token_max_idle_seconds: int = DEFAULT_CHAT_TOKEN_MAX_IDLE_SECONDS
+    chat_sessions_per_minute: int = DEFAULT_CHAT_SESSIONS_PER_MINUTE
+    chat_connections_per_address: int = DEFAULT_CHAT_CONNECTIONS_PER_ADDRESS
+    chat_messages_per_minute: int = DEFAULT_CHAT_MESSAGES_PER_MINUTE
+    chat_trusted_proxies: int = 0
     # The action server (and the bot's words).
     actions_port: int = DEFAULT_ACTIONS_PORT
     actions_url: str = f"{local_url(LOOPBACK, DEFAULT_ACTIONS_PORT)}/webhook"
@@ -110,6 +119,7 @@ class Settings:
     console_session_minutes: int = 480
     console_secure_cookies: bool = False
     console_trusted_proxies: int = 0
+    metrics_token: str = field(default="", repr=False)
     login_max_failures: int = 5
     login_window_seconds: int = 900
     handoff_timeout_seconds: int = 300
@@ -249,8 +259,24 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ACTIONS_TIMEOUT_SECONDS", "actions_timeout_seconds", p.positive_seconds,
              "an action that takes longer counts as failed: the citizen is told", "-1", RASA),
     Variable("CHAT_TOKEN_SECRET", "chat_token_secret", p.text,
-             "signs the citizens' session tokens (web app and every Rasa server)", None,
+             "signs the citizens' session tokens (web app and every Rasa server); several "
+             "secrets separated by commas: the first signs, all are accepted (rotation)", None,
              "Rasa, web app"),
+    Variable("CHAT_TOKEN_MAX_IDLE_SECONDS", "chat_token_max_idle_seconds", p.positive_int,
+             "a session token unused (not renewed by the widget) this long expires; the "
+             "widget then starts a new conversation", "un día", "Rasa, web app"),
+    Variable("CHAT_SESSIONS_PER_MINUTE", "chat_sessions_per_minute", p.positive_int,
+             "POST /chat/session requests per client address and minute (web app)", "0",
+             WEB),
+    Variable("CHAT_CONNECTIONS_PER_ADDRESS", "chat_connections_per_address",
+             p.positive_int, "open socket.io connections per client address (each Rasa "
+             "server)", "muchas", RASA),
+    Variable("CHAT_MESSAGES_PER_MINUTE", "chat_messages_per_minute", p.positive_int,
+             "citizen messages per client address and minute, all its conversations "
+             "together (each Rasa server)", "-3", RASA),
+    Variable("CHAT_TRUSTED_PROXIES", "chat_trusted_proxies", p.count,
+             "reverse proxies in front of Rasa whose X-Forwarded-For is believed for the "
+             "per-address limits (0: the connection's own address)", "uno", RASA),
     Variable("CHAT_ALLOWED_ORIGINS", "chat_allowed_origins", p.origins,
              "sites allowed to embed the widget and open a socket: comma-separated origins, "
              "or *", "https://a.example/path", "Rasa, web app"),
@@ -307,6 +333,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CONSOLE_TRUSTED_PROXIES", "console_trusted_proxies", p.count,
              "reverse proxies in front of the web app whose X-Forwarded-For is believed",
              "-1", WEB),
+    Variable("METRICS_TOKEN", "metrics_token", p.text,
+             "lets Prometheus read /metrics from another machine (Authorization: Bearer); "
+             "empty: loopback only", None, WEB),
     Variable("LOGIN_MAX_FAILURES", "login_max_failures", p.positive_int,
              "failed logins (per username or address) before logins are refused", "0", WEB),
     Variable("LOGIN_WINDOW_SECONDS", "login_window_seconds", p.positive_int,

@@ -1,7 +1,7 @@
 """Recording the conversation events the reports count (A5).
 
-The actions call `record_event_safely`: a store failure is logged and the chat
-goes on. Withheld messages (P10) never reach these functions.
+The actions (and, for `action_failure`, the Rasa server) call `record_event_safely`:
+a store failure is logged and the chat goes on. Withheld messages (P10) never reach these functions.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ FAQ_ANSWERED = "faq_answered"
 PQRD_ESCALATION = "pqrd_escalation"
 SATISFACTION = "satisfaction"
 FALLBACK = "fallback"
-KINDS = (CONVERSATION_STARTED, FAQ_ANSWERED, PQRD_ESCALATION, SATISFACTION, FALLBACK)
+# The action server failed and the citizen was told (rasa_runtime/action_failure.py);
+# value: the action's name.
+ACTION_FAILURE = "action_failure"
+KINDS = (CONVERSATION_STARTED, FAQ_ANSWERED, PQRD_ESCALATION, SATISFACTION, FALLBACK,
+         ACTION_FAILURE)
 SATISFACTION_VALUES = ("yes", "no")
 MAX_TEXT = 500
 

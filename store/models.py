@@ -162,8 +162,9 @@ class ConversationEvent(Base):
 
     kind: conversation_started | faq_answered (value: the faq/<topic> label) |
     pqrd_escalation | satisfaction (value: yes | no) | fallback (text: the message
-    the bot did not understand, with addresses and long numbers masked). Withheld
-    messages (P10) are never recorded here.
+    the bot did not understand, with addresses and long numbers masked) |
+    action_failure (value: the action the action server could not run; the citizen
+    was told). Withheld messages (P10) are never recorded here.
     """
 
     __tablename__ = "conversation_events"

@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & {"live", "scaled"}:
+        if fixtures & {"live", "limited", "scaled"}:
             item.add_marker(pytest.mark.stack)
         if getattr(getattr(item, "module", None), "chromium", None) is browser.chromium:
             item.add_marker(pytest.mark.browser)
@@ -116,9 +116,9 @@ class LiveStack:
             self.clock_file.write_text(STAFFED)
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory) -> Iterator[LiveStack]:
-    """The real stack, trained model included (`make test` trains before pytest)."""
+def live_stack(tmp_path_factory, overrides: dict[str, str] | None = None
+               ) -> Iterator[LiveStack]:
+    """The real stack on free ports with a fresh SQLite database, started and stopped."""
     model = ROOT / "models" / "tenjo.tar.gz"
     if not model.exists():
         pytest.fail("No trained model at models/tenjo.tar.gz: run `make train` (make test does).")
@@ -140,12 +140,30 @@ def live(tmp_path_factory) -> Iterator[LiveStack]:
         "RASA_TOKEN": "test-token",
         # A small window, so that every longer conversation of the tests runs windowed.
         "TRACKER_WINDOW_EVENTS": "40",
+        **(overrides or {}),
     })
     stack = Stack(env, log_dir=folder / "logs").start()
     try:
         yield LiveStack(env, clock_file, database_url)
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory) -> Iterator[LiveStack]:
+    """The real stack, trained model included (`make test` trains before pytest)."""
+    yield from live_stack(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def limited(tmp_path_factory) -> Iterator[LiveStack]:
+    """A second real stack with small per-address limits, for the flooding tests (the
+    other tests all come from 127.0.0.1 and must not meet a limit)."""
+    yield from live_stack(tmp_path_factory, {
+        "CHAT_SESSIONS_PER_MINUTE": "5",
+        "CHAT_CONNECTIONS_PER_ADDRESS": "3",
+        "CHAT_MESSAGES_PER_MINUTE": "6",
+    })
 
 
 @pytest.fixture

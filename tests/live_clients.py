@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import queue
 import re
+import socket
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import requests
 import socketio
+import websocket
 
 from channels.session_tokens import issue, secret_from_env
+
+# websocket-client sends an Origin header of its own unless told not to; a browser's
+# Origin, when a test wants one, goes in the connection's `headers`.
+NOT_A_BROWSER = {"suppress_origin": True}
 
 
 class SocketCitizen:
@@ -23,18 +30,29 @@ class SocketCitizen:
     """
 
     def __init__(self, rasa_url: str, session_id: str, token: str | None = None,
-                 lb: str | None = None) -> None:
+                 lb: str | None = None, source: str | None = None) -> None:
         self.session_id = session_id
         self.token = token or issue(session_id, secret_from_env())
         self.received: queue.Queue = queue.Queue()
         self.custom: list[dict] = []  # custom JSON messages, e.g. {"chat_closed": …}
-        self._client = socketio.Client(reconnection=False)
+        # Not a browser: no Origin header. From another loopback address (127.0.0.2, ...)
+        # when `source` is given.
+        extra = dict(NOT_A_BROWSER)
+        if source:
+            extra["socket"] = connected_from(rasa_url, source)
+        self._client = socketio.Client(reconnection=False, websocket_extra_options=extra)
         self._client.on("bot_uttered", self._on_bot_message)
         confirmed = queue.Queue()
         self._client.on("session_confirm", confirmed.put)
+        refusals: list = []
+        self._client.on("connect_error", refusals.append)
         url = f"{rasa_url}?lb={lb}" if lb else rasa_url
-        self._client.connect(url, socketio_path="/socket.io", transports=["polling"],
-                             auth={"token": self.token})
+        try:
+            self._client.connect(url, socketio_path="/socket.io", transports=["websocket"],
+                                 auth={"token": self.token})
+        except socketio.exceptions.ConnectionError as error:
+            # python-socketio >= 5.10 leaves the server's reason out of the exception.
+            raise socketio.exceptions.ConnectionError(f"{error} {refusals}") from error
         self._client.emit("session_request", {"session_id": session_id})
         confirmed.get(timeout=15)
 
@@ -102,8 +120,41 @@ class SocketCitizen:
         raise AssertionError(f"{expected!r} never arrived; received {seen!r}")
 
     def close(self) -> None:
-        """Disconnects."""
+        """Disconnects (over the WebSocket transport: at once, and the server is told)."""
         self._client.disconnect()
+
+
+def connected_from(url: str, source: str) -> socket.socket:
+    """A TCP connection to `url`'s host and port from the local address `source` (any
+    127.x.y.z works on Linux's loopback): another client address for the servers."""
+    parts = urlsplit(url)
+    return socket.create_connection((parts.hostname, parts.port or 80), timeout=10,
+                                    source_address=(source, 0))
+
+
+class _FromAddress(requests.adapters.HTTPAdapter):
+    def __init__(self, source: str) -> None:
+        self._source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["source_address"] = (self._source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def http_from(source: str) -> requests.Session:
+    """A requests session whose connections come from the local address `source`."""
+    session = requests.Session()
+    session.mount("http://", _FromAddress(source))
+    return session
+
+
+def engineio_socket(url: str, source: str, lb: str = "flood") -> websocket.WebSocket:
+    """A bare engine.io WebSocket to `url`'s socket.io path from `source`, never joined
+    to socket.io: what a client holding connections open without chatting costs."""
+    parts = urlsplit(url)
+    address = f"ws://{parts.netloc}/socket.io/?EIO=4&transport=websocket&lb={lb}"
+    return websocket.create_connection(address, socket=connected_from(url, source), timeout=10)
 
 
 def new_session(front_url: str) -> tuple[str, str]:

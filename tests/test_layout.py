@@ -70,4 +70,5 @@ def test_only_rasa_runtime_replaces_rasas_methods():
 
 def test_channels_holds_only_the_channels_and_their_guards():
     assert {p.stem for p in modules("channels")} == {
-        "__init__", "commands", "guard", "message_ids", "rest", "session_tokens", "socketio"}
+        "__init__", "client_limits", "commands", "guard", "message_ids", "rest", "session_tokens",
+        "socketio"}

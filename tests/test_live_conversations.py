@@ -129,7 +129,9 @@ async def socketio_exchange(url: str, token: str, messages: list[str]) -> list[l
             replies.append([m.get("text") for m in batch if m.get("text")])
         return replies
     finally:
-        await client.disconnect()
+        # Without waiting for the polling transport's pending long poll (python-socketio
+        # >= 5.10's AsyncClient.disconnect() would wait up to the 25 s ping interval).
+        await client.eio.disconnect(abort=True)
 
 
 def test_socketio_channel_with_session_persistence(live, sender):

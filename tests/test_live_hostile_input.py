@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from channels.guard import EMPTY, TOO_FAST
-from tests.live_clients import SocketCitizen
+from tests.live_clients import NOT_A_BROWSER, SocketCitizen
 
 pytestmark = pytest.mark.stack
 
@@ -132,11 +132,11 @@ def connect_raw(live, auth) -> tuple[object, list]:
 
     received: list = []
     refusals: list = []
-    client = socketio.Client(reconnection=False)
+    client = socketio.Client(reconnection=False, websocket_extra_options=NOT_A_BROWSER)
     client.on("bot_uttered", received.append)
     client.on("connect_error", refusals.append)
     try:
-        client.connect(live.rasa_url, socketio_path="/socket.io", transports=["polling"],
+        client.connect(live.rasa_url, socketio_path="/socket.io", transports=["websocket"],
                        auth=auth)
     except socketio.exceptions.ConnectionError as refusal:
         return ConnectionRefusedError(f"{refusal}: {refusals}"), received
@@ -180,9 +180,9 @@ def test_socketio_only_from_the_allowed_sites(live, origin, accepted):
     import socketio
 
     origin = live.web_url if origin == "web-app" else origin
-    client = socketio.Client(reconnection=False)
+    client = socketio.Client(reconnection=False, websocket_extra_options=NOT_A_BROWSER)
     try:
-        client.connect(live.rasa_url, socketio_path="/socket.io", transports=["polling"],
+        client.connect(live.rasa_url, socketio_path="/socket.io", transports=["websocket"],
                        headers={"Origin": origin}, auth={"token": live.token_of("origin")})
         connected = True
     except socketio.exceptions.ConnectionError:

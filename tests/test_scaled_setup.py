@@ -64,6 +64,14 @@ def test_rasas_http_api_is_not_public(scaled):
         assert "Hello from Rasa" in requests.get(f"{url}/", timeout=10).text
 
 
+def test_the_metrics_are_not_public(scaled):
+    """/metrics answers on the web app's loopback port, never through the public front."""
+    for path in ("/metrics", "//metrics", "/metrics?x=1", "/metrics/"):
+        assert requests.get(f"{scaled.front_url}{path}", timeout=10).status_code == 404, path
+    direct = requests.get(f"http://127.0.0.1:{scaled.env['WEB_PORT']}/metrics", timeout=30)
+    assert direct.status_code == 200 and "tenjo_turns_total" in direct.text
+
+
 def test_a_rest_message_through_nginx_is_answered(scaled):
     session_id, token = new_session(scaled)
     assert rest_texts(scaled, session_id, token, "hola") == [GREETING, ASK_NAME]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from settings import DOTENV, LOOPBACK, with_dotenv
 from settings.defaults import DEFAULT_SCALED_DATABASE_URL, DEFAULT_SCALED_REDIS_URL
-from settings.table import default_env, local_url
+from settings.table import default_env, local_url, read
 from tools.stack import ROOT, Process, Stack, checked_env, commands, health_urls, stack_env
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -36,6 +36,7 @@ SCALED_DEFAULTS = {
     "REDIS_URL": DEFAULT_SCALED_REDIS_URL,
     # The web app sees nginx as its peer; the client is the address nginx forwards.
     "CONSOLE_TRUSTED_PROXIES": "1",
+    "CHAT_TRUSTED_PROXIES": "1",
     # Only nginx is reached from outside.
     "RASA_INTERFACE": LOOPBACK,
     "SANIC_HOST": LOOPBACK,
@@ -90,6 +91,9 @@ def nginx_config(env: Mapping[str, str], prefix: Path, as_root: bool) -> str:
             "SCALED_HOST", "SCALED_PORT", "SCALED_API_PORT", "SCALED_ACTIONS_PORT",
             "RASA_A_PORT", "RASA_B_PORT", "ACTIONS_A_PORT", "ACTIONS_B_PORT", "WEB_PORT",
         )},
+        "CHAT_SESSIONS_PER_MINUTE": str(read("CHAT_SESSIONS_PER_MINUTE", env)),
+        "CHAT_MESSAGES_PER_MINUTE": str(read("CHAT_MESSAGES_PER_MINUTE", env)),
+        "CHAT_CONNECTIONS_ALL_REPLICAS": str(2 * read("CHAT_CONNECTIONS_PER_ADDRESS", env)),
     }
     return re.sub(r"@([A-Z_]+)@", lambda match: values[match.group(1)], TEMPLATE.read_text())
 

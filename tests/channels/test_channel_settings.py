@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.guard import TOO_FAST, MessageGuard
+from channels.guard import TOO_FAST, TOO_MANY_FROM_ADDRESS, MessageGuard
 from channels.message_ids import lease_of
 from channels.rest import TenjoRestInput
 from channels.socketio import TenjoSocketIOInput, origin_list
@@ -34,16 +34,20 @@ def test_the_channels_keep_the_settings_they_were_built_with(monkeypatch):
 def test_the_guard_takes_its_limits_from_the_settings():
     guard = MessageGuard.from_settings(Settings.from_env({
         "MAX_MESSAGE_CHARS": "10", "RATE_LIMIT_MESSAGES": "2", "RATE_LIMIT_SECONDS": "60",
+        "CHAT_MESSAGES_PER_MINUTE": "3",
     }))
-    assert (guard.max_chars, guard.max_messages, guard.window) == (10, 2, 60.0)
-    assert guard.check("s1", "hola")[0] == "hola"
-    assert guard.check("s1", "x" * 11)[0] is None
-    assert guard.check("s1", "otra vez") == (None, TOO_FAST)
+    assert guard.max_chars == 10
+    assert guard.check("s1", "hola", "198.51.100.7")[0] == "hola"
+    assert guard.check("s1", "x" * 11, "198.51.100.7")[0] is None
+    assert guard.check("s1", "otra vez", "198.51.100.7") == (None, TOO_FAST)
+    assert guard.check("s2", "hola", "198.51.100.7") == (None, TOO_MANY_FROM_ADDRESS)
+    assert guard.check("s3", "hola", "203.0.113.9")[0] == "hola"
 
 
 def test_the_guard_of_this_process(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_MESSAGES", "3")
-    assert MessageGuard.from_settings().max_messages == 3
+    guard = MessageGuard.from_settings()
+    assert [guard.check("s1", "hola")[1] for _ in range(4)] == [None] * 3 + [TOO_FAST]
     monkeypatch.setenv("RATE_LIMIT_MESSAGES", "tres")
     with pytest.raises(SettingError, match="RATE_LIMIT_MESSAGES"):
         MessageGuard.from_settings()

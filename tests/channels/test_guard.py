@@ -2,7 +2,14 @@
 
 import pytest
 
-from channels.guard import EMPTY, TOO_FAST, MessageGuard, clean_text, valid_sender
+from channels.guard import (
+    EMPTY,
+    TOO_FAST,
+    TOO_MANY_FROM_ADDRESS,
+    MessageGuard,
+    clean_text,
+    valid_sender,
+)
 
 
 class Clock:
@@ -63,3 +70,14 @@ def test_a_flood_is_refused_per_conversation_and_the_window_passes():
 )
 def test_valid_sender(sender, valid):
     assert valid_sender(sender) is valid
+
+
+def test_a_flood_from_one_address_is_refused_whatever_its_conversations():
+    clock = Clock()
+    guard = MessageGuard(rate=(8, 10.0), per_address=5, clock=clock)
+    verdicts = [guard.check(f"s{i}", "hola", "198.51.100.7") for i in range(7)]
+    assert [refusal for _, refusal in verdicts] == [None] * 5 + [TOO_MANY_FROM_ADDRESS] * 2
+    assert guard.check("vecina", "hola", "203.0.113.9") == ("hola", None)
+    assert guard.check("vecino", "hola", None) == ("hola", None), "address unknown: no limit"
+    clock.now = 61.0
+    assert guard.check("s0", "hola", "198.51.100.7") == ("hola", None)

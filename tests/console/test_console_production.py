@@ -66,6 +66,7 @@ def test_production_with_the_development_defaults_is_refused():
         ("RASA_TOKEN", f" {DEFAULT_RASA_TOKEN} ", "RASA_TOKEN is the development default"),
         ("CONSOLE_SECURE_COOKIES", "", "CONSOLE_SECURE_COOKIES is not true"),
         ("CONSOLE_SECURE_COOKIES", "maybe", "CONSOLE_SECURE_COOKIES is not true"),
+        ("METRICS_TOKEN", "short", "METRICS_TOKEN is shorter than 16 characters"),
     ],
 )
 def test_each_weak_value_is_named(name, value, problem):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+from datetime import datetime
 
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -19,6 +20,28 @@ import rasa_runtime
 from rasa_runtime.action_failure import TECHNICAL_PROBLEM, timeout_seconds
 from rasa_runtime.replacing import rasas
 from settings import SettingError
+from store.db import engine_for, migrate, session_for
+from store.metrics import events_of
+
+MOMENT = "2026-12-01T09:00:00-05:00"
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path, monkeypatch) -> str:
+    """The Rasa server's settings: a fresh store (never the developer's) and a fixed time."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    migrate(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TENJO_FAKE_NOW", MOMENT)
+    yield url
+    engine_for(url).dispose()
+    engine_for.cache_clear()
+
+
+def failures(database_url: str) -> list[tuple[str, str | None, datetime]]:
+    """(kind, value, at) of the test conversation's recorded events."""
+    with session_for(database_url) as session:
+        return [(e.kind, e.value, e.at) for e in events_of(session, "citizen-1")]
 
 
 def closed_port() -> int:
@@ -59,7 +82,20 @@ def test_server_down_the_citizen_is_told_and_the_turn_ends():
     assert events == [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
 
 
-def test_told_once_per_turn():
+def test_the_failure_the_citizen_was_told_of_is_recorded(database):
+    asyncio.run(run_action(f"http://127.0.0.1:{closed_port()}/webhook"))
+    assert failures(database) == [
+        ("action_failure", "action_greet", datetime.fromisoformat(MOMENT))]
+
+
+def test_a_broken_store_does_not_keep_the_citizen_from_being_told(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")  # in memory, without the tables
+    events, messages = asyncio.run(run_action(f"http://127.0.0.1:{closed_port()}/webhook"))
+    assert messages == [TECHNICAL_PROBLEM]
+    assert events == [BotUttered(TECHNICAL_PROBLEM), FollowupAction("action_listen")]
+
+
+def test_told_once_per_turn(database):
     async def twice():
         channel = CollectingOutputChannel()
         url = f"http://127.0.0.1:{closed_port()}/webhook"
@@ -70,12 +106,14 @@ def test_told_once_per_turn():
     first, second, messages = asyncio.run(twice())
     assert BotUttered(TECHNICAL_PROBLEM) in first
     assert second == [FollowupAction("action_listen")] and messages == []
+    assert [kind for kind, _, _ in failures(database)] == ["action_failure"], "once per turn"
 
 
-def test_a_push_from_the_web_app_only_ends_the_turn():
+def test_a_push_from_the_web_app_only_ends_the_turn(database):
     events, messages = asyncio.run(run_action(
         f"http://127.0.0.1:{closed_port()}/webhook", intent="EXTERNAL_inactivity_prompt"))
     assert messages == [] and events == [FollowupAction("action_listen")]
+    assert failures(database) == [], "the citizen was told nothing"
 
 
 async def serve(reply: bytes | None):
@@ -98,7 +136,7 @@ async def serve(reply: bytes | None):
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\nnot json!",
     None,
 ], ids=["error-status", "not-json", "hung"])
-def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
+def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, database, reply):
     monkeypatch.setenv("ACTIONS_TIMEOUT_SECONDS", "0.5")
 
     async def scenario():
@@ -112,6 +150,7 @@ def test_an_error_or_a_hung_server_counts_as_a_failure(monkeypatch, reply):
     events, messages = asyncio.run(scenario())
     assert messages == [TECHNICAL_PROBLEM]
     assert FollowupAction("action_listen") in events
+    assert [value for _, value, _ in failures(database)] == ["action_greet"]
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", 15.0), ("2.5", 2.5)])

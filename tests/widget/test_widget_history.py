@@ -202,8 +202,9 @@ def test_a_new_session_comes_with_its_token(client):
 
 
 def test_a_valid_token_keeps_its_session_and_a_forged_one_gets_a_new_one(client):
-    assert client.post("/chat/session", json={"token": TOKEN}).json == {
-        "session_id": SESSION, "token": TOKEN}
+    renewed = client.post("/chat/session", json={"token": TOKEN}).json
+    assert renewed["session_id"] == SESSION
+    assert session_of(renewed["token"], CHAT_SECRET) == SESSION
     forged = client.post("/chat/session", json={"token": f"{SESSION}.{'A' * 43}"}).json
     assert forged["session_id"] != SESSION
 

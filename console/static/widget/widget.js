@@ -39,6 +39,11 @@
   var GREETING = "/greet";
   var URL_PATTERN = /https?:\/\/[^\s<>"']+/g;
   var TRAILING = /[.,;:!?)\]}'"»]+$/;
+  var RENEW_AFTER_MS = 10 * 60 * 1000;
+  var TOO_MANY_REQUESTS = "En este momento recibimos demasiadas solicitudes desde su " +
+    "conexión. Por favor espere un minuto e intente de nuevo.";
+  var TOO_MANY_CONNECTIONS = "En este momento hay demasiados chats abiertos desde su " +
+    "conexión. Por favor cierre otras ventanas del chat o intente de nuevo en unos minutos.";
 
   // ------------------------------------------------------------------ storage
   var memory = {};
@@ -101,6 +106,7 @@
     config: null,
     confirmed: false,
     authToken: null, // the token of the socket's last handshake
+    renewedAt: 0, // when this page last renewed the token (0: not yet)
     inFlight: null,
     generation: 0,
     everConnected: false,
@@ -342,6 +348,11 @@
     log.removeAttribute("aria-busy");
   }
 
+  function showNotice(text) {
+    connection.hidden = false;
+    connection.textContent = text;
+  }
+
   function setConnection(online) {
     if (online || !state.everConnected) {
       connection.textContent = "";
@@ -458,32 +469,63 @@
     else render();
   }
 
-  // A session id and its token from the web app (a new conversation when none is kept).
+  // A session id and its token from the web app: a new conversation when none is kept;
+  // otherwise the kept token is renewed (at each page load, then at most every
+  // RENEW_AFTER_MS when connecting), so that only a conversation left alone for the
+  // token's lifetime loses it. An expired token gets a new conversation, started
+  // without an error on screen.
   var asking = null;
   function ensureSession() {
-    if (state.token) return Promise.resolve();
+    var kept = state.token;
+    if (kept && Date.now() - state.renewedAt < RENEW_AFTER_MS) return Promise.resolve();
     if (asking) return asking;
     asking = window.fetch(ORIGIN + "/chat/session", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: "{}",
+      body: JSON.stringify(kept ? { token: kept } : {}),
       cache: "no-store",
       credentials: "omit",
       referrerPolicy: "no-referrer",
     }).then(function (response) {
+      if (response.status === 429) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          var busy = new Error("session 429");
+          busy.notice = typeof body.error === "string" ? body.error : TOO_MANY_REQUESTS;
+          busy.retryMs = (parseInt(response.headers.get("Retry-After"), 10) || 60) * 1000;
+          throw busy;
+        });
+      }
       if (!response.ok) throw new Error("session " + response.status);
       return response.json();
     }).then(function (session) {
       if (typeof session.session_id !== "string" || typeof session.token !== "string") {
         throw new Error("session: unexpected answer");
       }
-      if (!state.token) {
-        state.sessionId = session.session_id;
-        state.token = session.token;
-        save();
+      if (state.token !== kept) return; // the citizen started a new conversation meanwhile
+      if (kept && session.session_id !== state.sessionId) {
+        // The kept conversation's token expired: a new one, keeping what was not sent yet.
+        var unsent = state.outbox.filter(function (item) { return !item.hidden; });
+        resetSession();
+        unsent.forEach(function (item) {
+          item.attempts = 0;
+          state.outbox.push(item);
+          state.transcript.push({ uid: uid(), author: "citizen", text: item.message, id: item.id });
+        });
+        rerender();
       }
+      state.sessionId = session.session_id;
+      state.token = session.token;
+      state.renewedAt = Date.now();
+      save();
     }).finally(function () { asking = null; });
     return asking;
+  }
+
+  // After a refusal: the server's polite message when it sent one, then a later retry.
+  function retryLater(error, retry, delayMs) {
+    if (error && error.notice) showNotice(error.notice);
+    else setConnection(false);
+    window.setTimeout(retry, error && error.retryMs ? error.retryMs : delayMs);
   }
 
   function loadHistory() {
@@ -610,11 +652,10 @@
       state.config = results[0];
       state.io = results[1];
       openSocket();
-    }).catch(function () {
+    }).catch(function (error) {
       starting = null;
       state.everConnected = true;
-      setConnection(false);
-      window.setTimeout(start, 5000);
+      retryLater(error, start, 5000);
     });
     return starting;
   }
@@ -630,10 +671,9 @@
       connecting = null;
       if (!state.token) connect(); // a new conversation began meanwhile
       else if (!socket.active && navigator.onLine !== false) socket.connect();
-    }, function () {
+    }, function (error) {
       connecting = null;
-      setConnection(false);
-      window.setTimeout(connect, 3000);
+      retryLater(error, connect, 3000);
     });
   }
 
@@ -687,6 +727,10 @@
       setConnection(false);
       // Refused by the server (not a network error): socket.io does not retry by itself.
       if (socket.active) return;
+      if (error && error.message === "too_many_connections") {
+        retryLater({ notice: TOO_MANY_CONNECTIONS }, connect, 30000);
+        return;
+      }
       var refusedToken = error && error.message === "invalid_token";
       if (refusedToken && state.authToken === state.token) {
         // The kept token is no longer valid (e.g. a new secret): a new conversation.
