@@ -131,6 +131,9 @@ def start_tenjo(work: Path, model: str, logs: Path, database_url: str | None = N
         "DATABASE_URL": database_url or f"sqlite:///{work}/tenjo-bench.db", "RASA_MODEL": model,
         "RASA_TOKEN": TOKEN, "TENJO_FAKE_NOW": STAFFED,
         "RATE_LIMIT_MESSAGES": "1000000", "RATE_LIMIT_SECONDS": "1",
+        # Every simulated citizen comes from 127.0.0.1: no per-address limit either.
+        "CHAT_CONNECTIONS_PER_ADDRESS": "1000000", "CHAT_MESSAGES_PER_MINUTE": "1000000",
+        "CHAT_SESSIONS_PER_MINUTE": "1000000",
         # The conversations of one phase fall silent when it ends: with the default
         # timers (60 s, then 60 s more) the web app would prompt and then close them
         # during the next phases, turns the stock assistant does not have.

@@ -37,7 +37,10 @@ def serve(settings: ConsoleSettings) -> None:
     migrate(settings.database_url)
     relay = RasaRelay(settings)
     app = create_app(settings, relay=relay)
-    server = create_server(app, host=settings.web_host, port=settings.web_port, threads=8)
+    # waitress drops X-Forwarded-For unless told otherwise; the app reads it itself, only
+    # with CONSOLE_TRUSTED_PROXIES (console/auth.py: client_address).
+    server = create_server(app, host=settings.web_host, port=settings.web_port, threads=8,
+                           clear_untrusted_proxy_headers=False)
     sweeper = Sweeper(settings, relay).start()
 
     def stop(signum, _frame):

@@ -140,6 +140,10 @@ def live_stack(tmp_path_factory, overrides: dict[str, str] | None = None
         "RASA_TOKEN": "test-token",
         # A small window, so that every longer conversation of the tests runs windowed.
         "TRACKER_WINDOW_EVENTS": "40",
+        # Every test's citizen comes from 127.0.0.1: no per-address limit but in `limited`.
+        "CHAT_SESSIONS_PER_MINUTE": "100000",
+        "CHAT_CONNECTIONS_PER_ADDRESS": "100000",
+        "CHAT_MESSAGES_PER_MINUTE": "100000",
         **(overrides or {}),
     })
     stack = Stack(env, log_dir=folder / "logs").start()

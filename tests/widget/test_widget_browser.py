@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from channels.session_tokens import issue, secret_from_env
 from tests.browser import chromium
 
 pytestmark = pytest.mark.stack
@@ -359,3 +360,50 @@ def test_screenshots_on_desktop_and_phone(browser, live, tmp_path):
             assert int.from_bytes(header[16:20], "big") == width
         finally:
             chat.context.close()
+
+
+def test_an_expired_token_starts_a_new_conversation_without_an_error(chat, live):
+    old = "0a" * 16
+    yesterday = issue(old, secret_from_env(live.env), now=time.time() - 25 * 3600)
+    seed_session(chat, old, yesterday)
+    shown = [{"uid": "m1", "author": "bot", "text": "Una respuesta de ayer."}]
+    chat.page.add_init_script(
+        f"localStorage.getItem('tenjo-chat:transcript') || localStorage.setItem("
+        f"'tenjo-chat:transcript', {json.dumps(json.dumps(shown))});")
+    chat.open(live.web_url)
+    chat.expect_message(ASK_NAME)
+    assert chat.session_id() != old
+    assert "Una respuesta de ayer." not in [text for _, text in chat.messages()]
+    expect(chat.page.locator(".tc-connection")).to_be_hidden()
+
+
+def test_a_kept_token_is_renewed_when_the_page_opens(chat, live):
+    kept = "0b" * 16
+    an_hour_ago = issue(kept, secret_from_env(live.env), now=time.time() - 3600)
+    seed_session(chat, kept, an_hour_ago)
+    chat.open(live.web_url)
+    expect(chat.input).to_be_enabled()
+    chat.page.wait_for_function(
+        "old => JSON.parse(localStorage.getItem('tenjo-chat:token')) !== old",
+        arg=an_hour_ago, timeout=REPLY_MS)
+    assert chat.session_id() == kept, "the same conversation, with a renewed token"
+
+
+def test_a_limited_address_reads_a_polite_notice_and_gets_in_later(chat, live):
+    busy = "En este momento recibimos demasiadas solicitudes desde su conexión."
+    refusals = []
+
+    def refuse_once(route):
+        if refusals:
+            route.continue_()
+            return
+        refusals.append(route.request.url)
+        route.fulfill(status=429, headers={"Retry-After": "2"},
+                      json={"error": f"{busy} Por favor espere un minuto e intente de nuevo."})
+
+    chat.page.route("**/chat/session", refuse_once)
+    chat.open(live.web_url)
+    expect(chat.page.locator(".tc-connection")).to_contain_text(busy)
+    chat.expect_message(ASK_NAME)
+    expect(chat.page.locator(".tc-connection")).to_be_hidden()
+    assert len(refusals) == 1
