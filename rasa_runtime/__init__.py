@@ -27,6 +27,10 @@ with Rasa's own behaviour.
 - rule_matching: `RulePolicy._prediction_states`, wrapped. Rules are matched against
   the recent states only. test_rule_matching.py: Rasa's prediction, events and rule
   after every event of a 30-turn conversation.
+- lock_retry: `LockStore.lock`. A conversation's lock deleted by another process
+  between a ticket's issue and its first check is taken again instead of refusing
+  the turn. test_lock_retry.py: Rasa's order of turns and its refusal of an expired
+  lock; the deleted lock refused by Rasa's, taken again here, the turn run once.
 
 Loaded by Rasa by name (endpoints.yml, config.yml) or by the channels:
 
@@ -68,13 +72,15 @@ def install(server_blueprint: Any = None, installed_rasa: str | None = None) -> 
         action_failure,
         action_validation,
         gc_freeze,
+        lock_retry,
         past_states,
         replacing,
         rule_matching,
         turn_order,
     )
 
-    for module in (action_failure, action_validation, turn_order, past_states, rule_matching):
+    for module in (action_failure, action_validation, turn_order, past_states, rule_matching,
+                   lock_retry):
         for replacement in module.REPLACEMENTS:
             replacing.apply(replacement)
     if server_blueprint is not None:

@@ -26,11 +26,13 @@ class SocketCitizen:
 
     It holds the session's signed token (made here with the stack's secret, as the
     web app's `POST /chat/session` would); `token` overrides it, `lb` is the sticky
-    key a load balancer hashes on.
+    key a load balancer hashes on, `source` another local address to come from, and
+    `transport` "websocket" (the default, as the widget once upgraded) or "polling".
     """
 
     def __init__(self, rasa_url: str, session_id: str, token: str | None = None,
-                 lb: str | None = None, source: str | None = None) -> None:
+                 lb: str | None = None, source: str | None = None,
+                 transport: str = "websocket") -> None:
         self.session_id = session_id
         self.token = token or issue(session_id, secret_from_env())
         self.received: queue.Queue = queue.Queue()
@@ -48,7 +50,7 @@ class SocketCitizen:
         self._client.on("connect_error", refusals.append)
         url = f"{rasa_url}?lb={lb}" if lb else rasa_url
         try:
-            self._client.connect(url, socketio_path="/socket.io", transports=["websocket"],
+            self._client.connect(url, socketio_path="/socket.io", transports=[transport],
                                  auth={"token": self.token})
         except socketio.exceptions.ConnectionError as error:
             # python-socketio >= 5.10 leaves the server's reason out of the exception.
@@ -120,8 +122,14 @@ class SocketCitizen:
         raise AssertionError(f"{expected!r} never arrived; received {seen!r}")
 
     def close(self) -> None:
-        """Disconnects (over the WebSocket transport: at once, and the server is told)."""
-        self._client.disconnect()
+        """Disconnects. Over the WebSocket transport at once, and the server is told; over
+        long polling without waiting for the pending poll (python-socketio >= 5.10's
+        `disconnect()` would wait up to the 25 s ping interval): the server notices at
+        its next ping."""
+        if self._client.transport() == "polling":
+            self._client.eio.disconnect(abort=True)
+        else:
+            self._client.disconnect()
 
 
 def connected_from(url: str, source: str) -> socket.socket:
@@ -163,6 +171,17 @@ def new_session(front_url: str) -> tuple[str, str]:
     assert response.status_code == 200, response.text
     body = response.json()
     return body["session_id"], body["token"]
+
+
+def assert_a_citizen_is_answered(web_url: str, socket_url: str, lb: str | None = None) -> None:
+    """A new conversation from 127.0.0.1 (its token from `web_url`, its socket to
+    `socket_url`) gets the greeting and the name question for "hola"."""
+    session_id, token = new_session(web_url)
+    citizen = SocketCitizen(socket_url, session_id, token=token, lb=lb)
+    try:
+        assert len(citizen.say("hola")) == 2, "the greeting and the name question"
+    finally:
+        citizen.close()
 
 
 def replica_for(front_url: str, lb: str) -> str:

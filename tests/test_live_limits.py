@@ -18,19 +18,9 @@ import socketio
 from channels.guard import TOO_MANY_FROM_ADDRESS
 from channels.session_tokens import issue, secret_from_env
 from console.widget import TOO_MANY_SESSIONS
-from tests.live_clients import SocketCitizen, http_from, new_session
+from tests.live_clients import SocketCitizen, assert_a_citizen_is_answered, http_from
 
 FLOOD = "127.0.0.2"
-GREETING_AND_NAME = 2
-
-
-def a_citizen_is_answered(stack) -> None:
-    session_id, token = new_session(stack.web_url)
-    citizen = SocketCitizen(stack.rasa_url, session_id, token=token)
-    try:
-        assert len(citizen.say("hola")) == GREETING_AND_NAME
-    finally:
-        citizen.close()
 
 
 def test_new_conversations_from_one_address_are_limited(limited):
@@ -39,7 +29,7 @@ def test_new_conversations_from_one_address_are_limited(limited):
                for _ in range(8)]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
     assert answers[-1].json() == {"error": TOO_MANY_SESSIONS}
-    a_citizen_is_answered(limited)
+    assert_a_citizen_is_answered(limited.web_url, limited.rasa_url)
 
 
 def test_open_connections_from_one_address_are_limited_and_released(limited):
@@ -51,7 +41,7 @@ def test_open_connections_from_one_address_are_limited_and_released(limited):
     try:
         with pytest.raises(socketio.exceptions.ConnectionError, match="too_many_connections"):
             connect_from_flood()
-        a_citizen_is_answered(limited)
+        assert_a_citizen_is_answered(limited.web_url, limited.rasa_url)
         held.pop().close()
         deadline = time.monotonic() + 10
         while True:  # the server learns of the closed connection a moment later
@@ -79,7 +69,7 @@ def test_messages_from_one_address_are_limited_whatever_their_conversations(limi
         replies.append([m.get("text") for m in answer.json()])
     assert all(TOO_MANY_FROM_ADDRESS not in texts for texts in replies[:6])
     assert replies[6:] == [[TOO_MANY_FROM_ADDRESS]] * 2
-    a_citizen_is_answered(limited)
+    assert_a_citizen_is_answered(limited.web_url, limited.rasa_url)
 
 
 def test_an_expired_token_opens_nothing(limited):

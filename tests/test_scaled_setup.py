@@ -116,7 +116,7 @@ def test_two_tabs_land_on_two_replicas_and_stay_there(scaled):
         for replica in ("rasa-a", "rasa-b"):
             session_id, token = new_session(scaled)
             citizens.append(SocketCitizen(scaled.front_url, session_id, token=token,
-                                          lb=tabs[replica]))
+                                          lb=tabs[replica], transport="polling"))
         for citizen in citizens:
             assert citizen.say("hola")[-1] == ASK_NAME
     finally:
