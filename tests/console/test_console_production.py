@@ -67,6 +67,10 @@ def test_production_with_the_development_defaults_is_refused():
         ("CONSOLE_SECURE_COOKIES", "", "CONSOLE_SECURE_COOKIES is not true"),
         ("CONSOLE_SECURE_COOKIES", "maybe", "CONSOLE_SECURE_COOKIES is not true"),
         ("METRICS_TOKEN", "short", "METRICS_TOKEN is shorter than 16 characters"),
+        ("CHAT_TOKEN_SECRET", f"c2-the-new-long-chat-secret, {DEFAULT_CHAT_TOKEN_SECRET}",
+         "CHAT_TOKEN_SECRET is the development default"),
+        ("CHAT_TOKEN_SECRET", "c2-the-new-long-chat-secret,short",
+         "CHAT_TOKEN_SECRET is shorter than 16 characters"),
     ],
 )
 def test_each_weak_value_is_named(name, value, problem):
@@ -76,6 +80,8 @@ def test_each_weak_value_is_named(name, value, problem):
 
 def test_production_with_good_values_starts():
     assert production_problems(GOOD) == []
+    rotating = {**GOOD, "CHAT_TOKEN_SECRET": "c2-the-new-long-chat-secret,c1-a-long-random-chat"}
+    assert production_problems(rotating) == [], "two long secrets while rotating"
     assert startup_refusal(GOOD) is None
     spelled = {**GOOD, "TENJO_ENV": " Production ", "CONSOLE_SECURE_COOKIES": "1"}
     assert startup_refusal(spelled) is None
