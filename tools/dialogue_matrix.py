@@ -4,6 +4,10 @@ Issue 17 (PROTOCOL-MAP R3).
 
     python -m tools.dialogue_matrix [--model models/tenjo.tar.gz] [--out results/dialogue-matrix.md]
                                     [--raw] [--state NAME …] [--kind NAME …] [--examples N]
+                                    [--max-messages N] [--quiet]
+
+A full run (26 states × 53 kinds, 1,378 pairs) takes about 4 minutes on one core, 35 s
+of it loading the model.
 
 No Rasa server and no action server: the model is loaded once with
 `rasa.core.agent.Agent.load` (in-memory tracker and lock stores), the replacements of
@@ -34,9 +38,10 @@ through what the public channels do before Rasa (channels/: `neutralize`, the
 message guard, the activity record); `--raw` hands it to Rasa as typed.
 
 For each pair: a new conversation, the prefix, the message, then an ordinary
-follow-up: an FAQ question (`follow_up_text`: the first example of the FAQ topic with
-the shortest answer that the model understands for sure). A question is what an
-assistant must always answer (a "gracias" may rightly end the chat); in a chat
+follow-up: an FAQ question (`follow_up_text`: the first example written "¿…?" of the
+FAQ topic with the shortest answer, among those the model answers for sure with that
+topic). A question is what an assistant must always answer (a "gracias" may rightly
+end the chat, a bare keyword may pass for a name at the name prompt); in a chat
 handed off it must reach the agent, in a closed chat nothing is owed. Verdicts
 (`VERDICTS`): the turn ends by listening (or closes the chat), sends at most
 `MAX_MESSAGES` messages, repeats none, stays under Rasa's `max_number_of_predictions`
@@ -44,8 +49,10 @@ handed off it must reach the agent, in a closed chat nothing is owed. Verdicts
 message that went to the agent, or for a console event with nothing to do), no
 custom action fails, and the follow-up gets an answer (its turn checked the same
 way). Two verdicts check the reply fits the message: a recognised greeting,
-thanks, question… is not answered as not understood, and an unclear message
-(gibberish, markup, emoji, nothing) is not answered as if understood.
+thanks, question… is not answered as not understood (nor a question taken for a
+name), and an unclear message (gibberish, markup, punctuation, nothing) is not
+answered as if understood; the response sets they use (`NOT_UNDERSTOOD`,
+`UNDERSTOOD`) are the one hand-made classification here.
 
 `run_matrix()` returns the results (for a pytest test to parametrize over
 `pair_names()`); the command prints a summary, writes the Markdown table, and
@@ -111,9 +118,9 @@ VERDICTS = {
     FOLLOW_UP_ANSWERED: "the next ordinary message (an FAQ question) is answered, relayed to "
                         "the agent or, in a closed chat, ignored; its turn passes the checks "
                         "above",
-    RECOGNISED: "a recognised greeting, thanks, goodbye or question is not answered as not "
-                "understood",
-    UNCLEAR: "an unclear message (gibberish, markup, emoji, nothing) is not answered as if "
+    RECOGNISED: "a recognised greeting, thanks, goodbye or question is answered as what it is: "
+                "not as not understood, and a question is not taken for the citizen's name",
+    UNCLEAR: "an unclear message (gibberish, markup, punctuation, nothing) is not answered as if "
              "understood",
     STATE_REACHED: "the state's prefix reaches the state (last bot message, slots, closed chat)",
     STATE_COVERED: "every state the domain and rules define is the start of a row of the matrix",
@@ -129,6 +136,9 @@ RECOGNISED_INTENTS = frozenset({
     "greet", "goodbye", "thank", "bot_challenge", "ask_rules", "faq", "ask_hours",
     "complex_request", "request_human",
 })
+# Questions: never the citizen's name.
+QUESTION_INTENTS = frozenset({"faq", "ask_hours", "complex_request", "request_human"})
+NAME_TAKEN = "utter_nice_to_meet_you"
 # Replies that presuppose the message was understood (plus every FAQ answer).
 UNDERSTOOD = frozenset({
     "utter_out_of_scope", "utter_iamabot", "utter_office_hours", "utter_escalate_pqrd",
@@ -227,6 +237,9 @@ def fit_failures(turn: Turn, unclear: bool) -> list[Failure]:
         wrong = [r for r in responses if r in NOT_UNDERSTOOD]
         if wrong:
             failures.append(Failure(RECOGNISED, f"{turn.intent} answered {', '.join(wrong)}"))
+    if turn.intent in QUESTION_INTENTS and NAME_TAKEN in responses:
+        said = next(m["text"] for m in turn.visible if m.get("response") == NAME_TAKEN)
+        failures.append(Failure(RECOGNISED, f"{turn.intent} taken for a name: {said!r}"))
     if unclear:
         wrong = [r for r in responses if r in UNDERSTOOD or r.startswith(FAQ_RESPONSE_PREFIX)]
         if wrong:
@@ -324,8 +337,9 @@ class Kind:
         return repr(_short(self.text or "", 50))
 
 
-# A message the model understands only roughly: paraphrased and confirmed (P5).
-UNCERTAIN_TEXT = "necesito un papel de la alcaldia"
+# A message the model understands only roughly (faq/impuesto_predial at about 0.6, between
+# the fallback and the sure thresholds): paraphrased and confirmed (P5).
+UNCERTAIN_TEXT = "como consulto el valor del impuesto de mi lote"
 STORY = (
     "Buenas tardes, le cuento que hace dos años compré una casa en la vereda Chince con mi "
     "esposo, y desde entonces hemos tenido varios problemas con los papeles porque el "
@@ -336,8 +350,11 @@ STORY = (
 LONG_TEXT = ((STORY * 20)[:4990] + " predial?")[:5000]
 SPECIAL_KINDS = (
     Kind("gibberish", "special", "ñlkj qwpo", unclear=True),
+    Kind("gibberish_keyboard", "special", "asdf qwer", unclear=True),
+    Kind("gibberish_short", "special", "kdjf", unclear=True),
+    Kind("punctuation_only", "special", "???", unclear=True),
     Kind("html_script", "special", "<img src=x onerror=alert(1)>", unclear=True),
-    Kind("emoji_only", "special", "👍🙂🙏", unclear=True),
+    Kind("emoji_only", "special", "👍🙂🙏"),  # a thumbs-up may well mean "sí"
     Kind("empty", "special", "", unclear=True),
     Kind("whitespace", "special", "   \n\t  ", unclear=True),
     Kind("very_long_5000", "special", LONG_TEXT),
@@ -451,6 +468,9 @@ STATES: tuple[State, ...] = (
           Expect("utter_how_can_help", (("next_step", "how_can_help"),))),
     State("paraphrase_pending", "Entiendo que su consulta es sobre … ¿Es correcto?",
           (*GREETED, Say(UNCERTAIN_TEXT)), Expect("utter_confirm_topic")),
+    State("paraphrase_after_name", "a question before the name, paraphrased after it",
+          (Say(UNCERTAIN_TEXT), Say("Ana")),
+          Expect("utter_confirm_topic", (("next_step", "confirm"),))),
     State("detail_requested", "the paraphrase was wrong: ¿Puede precisarme…?",
           (*GREETED, Say(UNCERTAIN_TEXT), NO), Expect("utter_ask_detail")),
     State("satisfaction_pending", "an FAQ answered: ¿Es satisfactoria la respuesta?",
@@ -459,6 +479,12 @@ STATES: tuple[State, ...] = (
           (*GREETED, QUESTION, NO), Expect("utter_offer_agent")),
     State("more_questions_pending", "¿Tiene alguna otra consulta?",
           (*GREETED, QUESTION, YES), Expect("utter_ask_more_questions")),
+    State("thanked_more_questions", "gracias: Con gusto. ¿Tiene alguna otra consulta?",
+          (*GREETED, Say(example="thank")),
+          Expect("utter_ask_more_questions", (("next_step", "ask_more_questions"),))),
+    State("goodbye_farewell", "chao without a question: the farewell",
+          (*GREETED, Say(example="goodbye")),
+          Expect("utter_farewell", (("next_step", "farewell"),))),
     State("after_farewell", "farewell with the survey said (chat reopens if written to)",
           (*GREETED, QUESTION, YES, NO), Expect("utter_farewell")),
     State("follow_up_offered_waiting", "queued for an agent, e-mail offered",
@@ -676,24 +702,25 @@ class Harness:
         """The stored tracker (None for a conversation not started)."""
         return await self.agent.tracker_store.retrieve(conversation_id)
 
-    async def _before(self, conversation_id: str) -> tuple[int, int, int]:
-        tracker = await self.tracker(conversation_id)
+    async def _before(self, conversation_id: str) -> tuple[float, int, int]:
         self._tripped = False
-        return (len(tracker.events) if tracker else 0, self._relayed(conversation_id),
-                len(self.endpoint.errors))
+        # A turn's events are those stamped from now on: counting events would not do, a
+        # restart leaves the stored tracker shorter.
+        return (time.time(), len(self.endpoint.errors), self._last_message_id(conversation_id))
 
-    async def _after(self, conversation_id: str, before: tuple[int, int, int], sent: str,
+    async def _after(self, conversation_id: str, before: tuple[float, int, int], sent: str,
                      refusal: str | None, error: str | None) -> Turn:
         from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
-        count, relayed, errors = before
+        started, errors, last_message = before
         tracker = await self.tracker(conversation_id)
         events = list(tracker.events) if tracker else []
-        new = events[count:]
+        new = [event for event in events if (event.timestamp or 0) >= started]
         turn = Turn(sent=sent, refusal=refusal, breaker=self._tripped,
                     max_predictions=self.max_predictions)
         users = [i for i, e in enumerate(new) if isinstance(e, UserUttered)]
-        for event in new[users[-1] + 1:] if users else []:
+        # After the message; all of them when the store kept no message (a restart).
+        for event in new[users[-1] + 1:] if users else new:
             if isinstance(event, ActionExecuted):
                 turn.actions.append(event.action_name)
         if users:
@@ -716,7 +743,9 @@ class Harness:
         turn.last_action = spoken[-1] if spoken else None
         turn.paused = bool(tracker and tracker.is_paused())
         turn.slots = dict(tracker.current_slot_values()) if tracker else {}
-        turn.relayed = self._relayed(conversation_id) > relayed
+        # This message, as Rasa got it, stored for the agent (relay or a typed `/EXTERNAL_…`).
+        turn.relayed = bool(users) and bool(sent.strip()) and self._last_message_id(
+            conversation_id, sent.strip()) > last_message
         turn.errors = [f"{e.action}: {e.error}" for e in self.endpoint.errors[errors:]]
         if error:
             turn.errors.append(error)
@@ -736,17 +765,20 @@ class Harness:
         with self._session() as session:
             touch(session, conversation_id, at or datetime.now(timezone.utc))
 
-    def _relayed(self, conversation_id: str) -> int:
+    def _last_message_id(self, conversation_id: str, text: str | None = None) -> int:
+        """The id of the conversation's latest hand-off message (by the citizen with `text`,
+        if given); 0 when none."""
         from sqlalchemy import func, select
 
         from store.models import Handoff, HandoffMessage
 
+        query = (select(func.max(HandoffMessage.id))
+                 .join(Handoff, Handoff.id == HandoffMessage.handoff_id)
+                 .where(Handoff.conversation_id == conversation_id))
+        if text is not None:
+            query = query.where(HandoffMessage.author == "citizen", HandoffMessage.text == text)
         with self._session() as session:
-            return int(session.scalar(
-                select(func.count(HandoffMessage.id))
-                .join(Handoff, Handoff.id == HandoffMessage.handoff_id)
-                .where(Handoff.conversation_id == conversation_id,
-                       HandoffMessage.author == "citizen")) or 0)
+            return int(session.scalar(query) or 0)
 
     def agent_id(self) -> int:
         """The console account that takes the hand-offs (created once)."""
@@ -945,19 +977,29 @@ def required_coverage(domain: dict[str, Any], rules: list[dict[str, Any]]) -> di
     }
 
 
-def follow_up_text(examples: dict[str, list[str]], domain: dict[str, Any],
-                   parse: Callable[[str], dict[str, Any]]) -> str:
-    """The first example of the FAQ topic with the shortest answer that the model
-    classifies `faq` for sure (not paraphrased, not a fallback)."""
+def follow_up_candidates(examples: dict[str, list[str]],
+                         domain: dict[str, Any]) -> list[tuple[str, str]]:
+    """(topic, question) for the FAQ topics, shortest answer first: the examples written as
+    a question ("¿…?"), as citizens write them (a bare keyword can pass for a name)."""
     def blocks(topic: str) -> int:
         text = domain["responses"][f"{FAQ_RESPONSE_PREFIX}{topic}"][0].get("text") or ""
         return len([b for b in re.split(r"\n\s*\n", text) if b.strip()])
 
-    for topic in sorted(faq_topics(domain), key=blocks):
-        for text in examples.get(f"faq/{topic}", [])[:3]:
-            if (parse(text).get("intent") or {}).get("name") == "faq":
-                return text
-    raise RuntimeError("no FAQ example is understood for sure: is the model trained?")
+    return [(topic, text) for topic in sorted(faq_topics(domain), key=blocks)
+            for text in examples.get(f"faq/{topic}", []) if text.strip().startswith("¿")]
+
+
+def follow_up_text(candidates: list[tuple[str, str]],
+                   parse: Callable[[str], dict[str, Any]]) -> str:
+    """The first candidate the model answers for sure with its own topic (not
+    paraphrased, not a fallback, not another topic)."""
+    for topic, text in candidates:
+        parsed = parse(text)
+        selected = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+        if ((parsed.get("intent") or {}).get("name") == "faq"
+                and selected.get("intent_response_key") == f"faq/{topic}"):
+            return text
+    raise RuntimeError("no FAQ question is understood for sure: is the model trained?")
 
 
 async def _parse(harness: Harness, text: str) -> dict[str, Any]:
@@ -1031,12 +1073,10 @@ async def run_matrix_with(harness: Harness, states: Iterable[str] | None = None,
     general = [Failure(KIND_EXAMPLE, f"{k.name} has no example in data/nlu")
                for k in chosen_kinds if k.group == NO_EXAMPLE]
     chosen_kinds = [k for k in chosen_kinds if k.group != NO_EXAMPLE]
-    parsed: dict[str, dict[str, Any]] = {}
-    for text in {t for label in examples for t in examples[label][:3]
-                 if label.startswith("faq/")}:
-        parsed[text] = await _parse(harness, text)
+    candidates = follow_up_candidates(examples, domain)
+    parsed = {text: await _parse(harness, text) for _, text in candidates[:40]}
     harness.set_clock(STAFFED)
-    follow = follow_up_text(examples, domain, lambda text: parsed[text])
+    follow = follow_up_text(candidates[:40], lambda text: parsed[text])
     prompts = prompt_actions(rules)
 
     state_results = []
@@ -1181,11 +1221,14 @@ def render(result: MatrixResult) -> str:
             else:
                 cells.append("✓" if not pair.failures else "✗")
         lines.append(f"| {kind.name} | {_cell(kind.shown)} | " + " | ".join(cells) + " |")
-    lines += ["", "## Failing pairs", ""]
-    for pair in result.failing:
-        if pair.turn is None:
-            continue
-        lines.append(f"### {pair.name}")
+    lines += ["", "## Failing pairs", "",
+              "Pairs of one kind that failed alike (same verdicts, same replies) are shown "
+              "once, with the states they failed in.", ""]
+    for pairs in group_failures(result):
+        pair = pairs[0]
+        states = ", ".join(p.state.name for p in pairs)
+        lines.append(f"### {pair.kind.name} in {len(pairs)} state"
+                     f"{'s' if len(pairs) > 1 else ''}: {states}")
         lines.append("")
         for failure in pair.failures:
             lines.append(f"- **{failure.verdict}**: {_cell(failure.detail)}")
@@ -1196,6 +1239,19 @@ def render(result: MatrixResult) -> str:
             lines += [f"  - {_cell(line)}" for line in pair.follow_up.summary()]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def group_failures(result: MatrixResult) -> list[list[PairResult]]:
+    """The failing pairs that ran, grouped by kind, verdicts and replies (first seen first)."""
+    groups: dict[tuple, list[PairResult]] = {}
+    for pair in result.failing:
+        if pair.turn is None:
+            continue
+        key = (pair.kind.name, tuple(sorted({f.verdict for f in pair.failures})),
+               tuple(pair.turn.responses),
+               tuple(pair.follow_up.responses) if pair.follow_up else ())
+        groups.setdefault(key, []).append(pair)
+    return list(groups.values())
 
 
 def _describe(turn: Turn) -> str:
@@ -1285,7 +1341,9 @@ def main(argv: list[str] | None = None) -> int:
 def _quiet_logs() -> None:
     """Rasa's warnings (the circuit breaker) and the failure wrapper's errors are verdicts
     here; keep the terminal for the summary."""
-    logging.basicConfig(level=logging.ERROR)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.ERROR)  # Rasa's structlog debug lines cost a third of a turn
     for name in ("rasa", "rasa_sdk", "rasa_runtime", "actions", "tensorflow", "absl"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
