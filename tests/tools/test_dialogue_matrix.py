@@ -21,6 +21,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
+from rasa_runtime.replacing import rasas
 from tools import dialogue_matrix as dm
 from tools.in_process_actions import InProcessActionEndpoint, action_executor
 
@@ -45,7 +46,10 @@ def run_remote(name: str, endpoint, domain: Domain) -> list:
     ])
     nlg = TemplatedNaturalLanguageGenerator(domain.responses)
     action = RemoteAction(name, endpoint)
-    return asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, domain))
+    # Rasa's own `run`, whether or not another test of the session ran rasa_runtime.install()
+    # (which wraps it to apologise instead of raising).
+    rasas_run = rasas(RemoteAction, "run")
+    return asyncio.run(rasas_run(action, CollectingOutputChannel(), nlg, tracker, domain))
 
 
 # -- the in-process action endpoint --------------------------------------------------------
