@@ -31,6 +31,10 @@ with Rasa's own behaviour.
   between a ticket's issue and its first check is taken again instead of refusing
   the turn. test_lock_retry.py: Rasa's order of turns and its refusal of an expired
   lock; the deleted lock refused by Rasa's, taken again here, the turn run once.
+- circuit_breaker: `MessageProcessor._run_prediction_loop`, wrapped. A turn stopped by
+  Rasa's limit of predictions still ends with `action_listen`, so the next message is
+  answered. test_circuit_breaker.py: Rasa's loop on the same runaway policy leaves the
+  turn open; ours closes it, and changes nothing on a turn that ended by listening.
 
 Loaded by Rasa by name (endpoints.yml, config.yml) or by the channels:
 
@@ -71,6 +75,7 @@ def install(server_blueprint: Any = None, installed_rasa: str | None = None) -> 
     from rasa_runtime import (
         action_failure,
         action_validation,
+        circuit_breaker,
         gc_freeze,
         lock_retry,
         past_states,
@@ -80,7 +85,7 @@ def install(server_blueprint: Any = None, installed_rasa: str | None = None) -> 
     )
 
     for module in (action_failure, action_validation, turn_order, past_states, rule_matching,
-                   lock_retry):
+                   lock_retry, circuit_breaker):
         for replacement in module.REPLACEMENTS:
             replacing.apply(replacement)
     if server_blueprint is not None:
