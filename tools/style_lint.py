@@ -1,6 +1,8 @@
 """Writing-style linter for bot messages (protocol 3.1, P7).
 
-Checks every response text (and button title) in Rasa domain files::
+Checks every response text (and button title) in Rasa domain files, and that
+an FAQ answer (``utter_faq/<topic>``) fits in one turn with the satisfaction
+question::
 
     python -m tools.style_lint domain.yml [more.yml | domain_dir ...]
 
@@ -35,6 +37,13 @@ MANDATED_SCRIPTS = frozenset(
 MAX_SENTENCE_WORDS = 35
 MAX_BLOCK_CHARS = 400
 MAX_BLOCK_SENTENCES = 5
+# A turn sends at most MAX_TURN_MESSAGES messages (R3; `MAX_MESSAGES` of
+# tools/dialogue_matrix.py). An FAQ answer is sent one message per block
+# (actions/answers.py) and is followed by "¿Es satisfactoria la respuesta?" (P11),
+# so it may have one block less.
+MAX_TURN_MESSAGES = 4
+MAX_FAQ_BLOCKS = MAX_TURN_MESSAGES - 1
+FAQ_PREFIX = "utter_faq/"
 
 ALLOWED_ACRONYMS = frozenset(
     {
@@ -58,6 +67,26 @@ TUTEO_WORDS = (
 )  # fmt: skip
 ACCENT_REQUIRED = frozenset({"estás"})
 
+# Hedges are notes for the municipality, never for a citizen: a local fact that is
+# not confirmed is left out, and the answer points to the right channel instead.
+# Accents are optional; one problem per sentence, the first pattern that matches.
+HEDGE_PATTERNS = (
+    # "aún no está confirmada", "tampoco están confirmados", "no se ha confirmado"
+    r"\b(?:no|tampoco)\s+(?:est[aá]n?|se\s+han?|han?\s+sido)\s+(?:a[uú]n\s+|todav[ií]a\s+)?"
+    r"(?:confirmad|verificad|validad)[oa]s?\b",
+    # "aún no está disponible", "todavía no están definidos"
+    r"\b(?:a[uú]n|todav[ií]a)\s+no\s+est[aá]n?\s+(?:disponibles?|definid[oa]s?|publicad[oa]s?)\b",
+    # "está por confirmar", "un dato sin confirmar", "pendiente de confirmación"
+    r"\b(?:est[aá]n?|quedan?|siguen?)\s+(?:a[uú]n\s+|todav[ií]a\s+)?"
+    r"por\s+(?:confirmar|verificar|validar)\b",
+    r"\bsin\s+(?:confirmar|verificar|validar)\b",
+    r"\bpendientes?\s+de\s+"
+    r"(?:confirmar|confirmaci[oó]n|verificar|verificaci[oó]n|validar|validaci[oó]n)\b",
+    # "no tenemos información", "no contamos con esa información", "no disponemos de datos"
+    r"\bno\s+(?:tenemos|tengo|contamos\s+con|cuento\s+con|disponemos\s+de|dispongo\s+de)\s+"
+    r"(?:\w+\s+){0,2}?(?:informaci[oó]n|datos?)\b",
+)  # fmt: skip
+
 _URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PLACEHOLDER_RE = re.compile(r"\{[^{}\s]*\}")
@@ -78,6 +107,10 @@ _EMOJI_RE = re.compile(
     "]"
 )
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_HEDGE_RES = tuple(re.compile(pattern, re.IGNORECASE) for pattern in HEDGE_PATTERNS)
+# "... en este chat" said of a fact not confirmed or not available there.
+_THIS_CHAT_RE = re.compile(r"\ben\s+este\s+chat\b", re.IGNORECASE)
+_THIS_CHAT_HEDGE_RE = re.compile(r"confirm|\bno\b.*\bdisponibles?\b", re.IGNORECASE)
 _ROMAN_RE = re.compile(r"^(?:L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _BLOCK_SPLIT_RE = re.compile(r"\n\s*\n")
 # Within a line, a sentence ends at . ? ! or … followed by white space
@@ -176,6 +209,49 @@ def _check_tuteo(prose: str) -> list[tuple[str, str]]:
     ]
 
 
+def _hedge(sentence: str) -> str | None:
+    """The hedge phrase of one sentence, if any."""
+    for pattern in _HEDGE_RES:
+        match = pattern.search(sentence)
+        if match:
+            return match.group()
+    chat = _THIS_CHAT_RE.search(sentence)
+    if chat and _THIS_CHAT_HEDGE_RE.search(sentence):
+        return chat.group()
+    return None
+
+
+def _check_hedges(prose: str) -> list[tuple[str, str]]:
+    phrases = _unique(
+        phrase
+        for block in _BLOCK_SPLIT_RE.split(prose)
+        for sentence in _sentences(block)
+        if (phrase := _hedge(sentence))
+    )
+    return [
+        (
+            "no-hedge",
+            f"hedge shown to the citizen {phrase!r}; leave an unconfirmed fact out and "
+            "point to the channel (CISAT, website, PQRD form)",
+        )
+        for phrase in phrases
+    ]
+
+
+def _check_faq_blocks(text: str) -> list[tuple[str, str]]:
+    count = sum(1 for block in _BLOCK_SPLIT_RE.split(text) if block.strip())
+    if count <= MAX_FAQ_BLOCKS:
+        return []
+    return [
+        (
+            "faq-blocks",
+            f"answer of {count} blocks (max {MAX_FAQ_BLOCKS}); with the satisfaction "
+            f"question the turn would send {count + 1} messages (max {MAX_TURN_MESSAGES}): "
+            "merge or cut blocks",
+        )
+    ]
+
+
 def _ends_with_abbreviation(text: str) -> bool:
     last = text.split()[-1] if text.split() else ""
     if not last.endswith(".") or last.endswith(".."):
@@ -239,8 +315,9 @@ def _check_length(text: str) -> list[tuple[str, str]]:
     return problems
 
 
-def lint_text(text: str, *, mandated: bool = False) -> list[tuple[str, str]]:
-    """Check one bot message; ``mandated`` scripts skip the length rules."""
+def lint_text(text: str, *, mandated: bool = False, faq: bool = False) -> list[tuple[str, str]]:
+    """Check one bot message; ``mandated`` scripts skip the length rules, ``faq``
+    answers (sent block by block) also get the block limit."""
     text = unicodedata.normalize("NFC", text)
     prose = _mask(text)
     problems = (
@@ -248,9 +325,12 @@ def lint_text(text: str, *, mandated: bool = False) -> list[tuple[str, str]]:
         + _check_emoji(prose)
         + _check_shouting(prose)
         + _check_tuteo(prose)
+        + _check_hedges(prose)
     )
     if not mandated:
         problems += _check_length(text)
+    if faq:
+        problems += _check_faq_blocks(text)
     return problems
 
 
@@ -280,7 +360,9 @@ def lint_domain(path: Path) -> list[Problem]:
     return [
         Problem(str(path), line, name, rule, message)
         for name, line, text in _texts(responses)
-        for rule, message in lint_text(text, mandated=name in MANDATED_SCRIPTS)
+        for rule, message in lint_text(
+            text, mandated=name in MANDATED_SCRIPTS, faq=name.startswith(FAQ_PREFIX)
+        )
     ]
 
 

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tools.style_lint import MANDATED_SCRIPTS, Problem, lint_domain, lint_text, main
+from tools.style_lint import (
+    MANDATED_SCRIPTS,
+    MAX_FAQ_BLOCKS,
+    MAX_TURN_MESSAGES,
+    Problem,
+    lint_domain,
+    lint_text,
+    main,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -222,6 +230,117 @@ def test_protocol_farewell_is_clean_when_mandated():
     assert "utter_farewell" in MANDATED_SCRIPTS
     assert lint_text(farewell, mandated=True) == []
     assert "sentence-length" in rules(farewell)
+
+
+def test_faq_answer_has_at_most_three_blocks():
+    three = "Sobre el tema: uno.\n\nDos.\n\nTres: {pqrd_url}"
+    assert rules(three, faq=True) == []
+    four = three + "\n\nCuatro."
+    [(rule, message)] = lint_text(four, faq=True)
+    assert rule == "faq-blocks"
+    assert "4 blocks (max 3)" in message
+    assert "5 messages" in message  # with the satisfaction question
+    assert rules(four) == []  # only FAQ answers are followed by the satisfaction question
+    assert rules("Uno.\n  \nDos.\n\n\n\nTres.", faq=True) == []  # blank lines, not blocks
+
+
+def test_faq_block_limit_leaves_room_for_the_satisfaction_question():
+    from tools.dialogue_matrix import MAX_MESSAGES
+
+    assert MAX_TURN_MESSAGES == MAX_MESSAGES
+    assert MAX_FAQ_BLOCKS == MAX_TURN_MESSAGES - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Para Tenjo, esa información aún no está confirmada en este chat.", "no está confirmada"),
+        (
+            "El calendario y el formulario en Tenjo aún no están confirmados.",
+            "no están confirmados",
+        ),
+        ("Los colegios oficiales tampoco están confirmados aquí.", "tampoco están confirmados"),
+        (
+            "En Tenjo aún no está confirmado en este chat si la expide una curaduría.",
+            "no está confirmado",
+        ),
+        ("Ese dato no se ha confirmado en este chat.", "no se ha confirmado"),
+        ("Este dato no ha sido verificado.", "no ha sido verificado"),
+        ("Ese dato todavía no lo confirmamos en este chat.", "en este chat"),
+        ("Es un dato sin confirmar.", "sin confirmar"),
+        ("La dirección de la oficina aún no está disponible.", "aún no está disponible"),
+        ("El horario está pendiente de confirmación.", "pendiente de confirmación"),
+        ("El costo está por confirmar.", "está por confirmar"),
+        ("Por ahora no tenemos información sobre ese trámite.", "no tenemos información"),
+        ("No contamos con esa información.", "No contamos con esa información"),
+        ("NO TENEMOS INFORMACION de la sede.", "NO TENEMOS INFORMACION"),
+        ("Esa información no está disponible en este chat.", "en este chat"),
+    ],
+)
+def test_no_hedge_caught(text, phrase):
+    found = [message for rule, message in lint_text(text) if rule == "no-hedge"]
+    assert len(found) == 1, found
+    assert repr(phrase) in found[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Si aún no está inscrito en el SISBÉN, solicite la encuesta.",
+        "Gracias por confirmar.",
+        "Usted no ha confirmado su correo todavía.",  # the citizen, not a fact
+        "El servicio no está disponible los días festivos.",
+        "¿Se encuentra en línea? Por favor confírmenos para poder atender su consulta.",
+        "Un funcionario del CISAT puede atenderle en este chat dentro del horario de atención.",
+        "Entiendo que su consulta es sobre el impuesto predial. ¿Es correcto?",
+        "Le enviaremos la información que usted necesita.",
+        "Consulte https://tenjo.gov.co/no-esta-confirmado/ para más información.",  # URL
+    ],
+)
+def test_no_hedge_not_falsely_caught(text):
+    assert "no-hedge" not in rules(text)
+
+
+def test_hedges_are_checked_in_mandated_scripts_too():
+    assert rules("Ese dato aún no está confirmado.", mandated=True) == ["no-hedge"]
+
+
+FAQ_DOMAIN = """\
+responses:
+  utter_faq/predial:
+  - text: |-
+      Sobre el impuesto predial: uno.
+
+      Dos, aún no está confirmado en este chat.
+
+      Tres.
+
+      Cuatro.
+  utter_topic_faq_predial:
+  - text: |-
+      Uno.
+
+      Dos.
+
+      Tres.
+
+      Cuatro.
+"""
+
+
+def test_lint_domain_checks_blocks_of_faq_answers_only(tmp_path):
+    path = tmp_path / "domain.yml"
+    path.write_text(FAQ_DOMAIN, encoding="utf-8")
+    found = [(p.line, p.item, p.rule) for p in lint_domain(path)]
+    assert found == [
+        (3, "utter_faq/predial", "no-hedge"),
+        (3, "utter_faq/predial", "faq-blocks"),
+    ]
+
+
+def test_project_faq_answers_fit_in_a_turn():
+    problems = [p for p in lint_domain(ROOT / "domain.yml") if p.rule in ("faq-blocks", "no-hedge")]
+    assert problems == []
 
 
 DOMAIN = """\
