@@ -21,6 +21,9 @@ from store.metrics import PQRD_ESCALATION, record_event_safely
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _BLOCK_BREAK = re.compile(r"\n\s*\n")
+# A turn sends at most this many messages (issue 17; tools/style_lint.py keeps every FAQ
+# answer within it, with the satisfaction question that follows).
+MAX_TURN_MESSAGES = 4
 
 
 def response_text(domain: dict[str, Any], name: str) -> str | None:
@@ -42,6 +45,25 @@ def blocks(text: str) -> list[str]:
     return [block.strip() for block in _BLOCK_BREAK.split(text) if block.strip()]
 
 
+def messages_this_turn(tracker: Tracker) -> int:
+    """The bot messages already sent since the citizen's latest message."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            count += 1
+    return count
+
+
+def fit(parts: list[str], room: int) -> list[str]:
+    """The blocks in at most `room` messages (at least one): the last ones joined."""
+    room = max(room, 1)
+    if len(parts) <= room:
+        return parts
+    return [*parts[: room - 1], "\n\n".join(parts[room - 1 :])]
+
+
 def topic_words(domain: dict[str, Any], label: str) -> str | None:
     """The plain words for a label, from the response `utter_topic_<label>`."""
     return response_text(domain, "utter_topic_" + label.replace("/", "_"))
@@ -50,11 +72,17 @@ def topic_words(domain: dict[str, Any], label: str) -> str | None:
 def say_faq(
     dispatcher: CollectingDispatcher, domain: dict[str, Any], tracker: Tracker, label: str
 ) -> bool:
-    """Sends the answer of `faq/<topic>` block by block; False when it has none."""
+    """Sends the answer of `faq/<topic>` block by block; False when it has none.
+
+    After what the turn already said (the "Mucho gusto" of a name given before a pending
+    question is answered), the last blocks share a message, so that with the satisfaction
+    question the turn stays within `MAX_TURN_MESSAGES`.
+    """
     text = response_text(domain, f"utter_{label}")
     if not text:
         return False
-    for block in blocks(fill_slots(text, tracker.slots)):
+    room = MAX_TURN_MESSAGES - 1 - messages_this_turn(tracker)
+    for block in fit(blocks(fill_slots(text, tracker.slots)), room):
         dispatcher.utter_message(text=block)
     return True
 

@@ -21,6 +21,7 @@ ANSWER_ACTIONS = {
 }
 CONDUCT_INTENTS = {"offensive", "commercial"}
 CHECK_INTENT = "check_understanding"
+CLARIFY_ACTION = "action_clarify"
 LISTEN = "action_listen"
 
 
@@ -99,24 +100,28 @@ def conduct_violations(tracker: Tracker) -> int:
 
 
 def consecutive_unclear(tracker: Tracker) -> int:
-    """How many of the citizen's latest messages in a row the bot did not understand.
+    """How many of the citizen's latest messages in a row the bot asked detail for (P4).
 
-    A message classified `nlu_fallback` counts, and so does a "no" to the paraphrase.
+    The latest message counts (the bot is asking for detail now); an earlier one counts
+    when the bot's first answer to it was `action_clarify`: an `nlu_fallback`, a "no" to
+    the paraphrase, or a message that no rule fits in its state.
     """
-    last_action = None
-    unclear_events = []
+    answers: list[str | None] = []
     for event in session_events(tracker):
-        if event.get("event") == "action" and event.get("name") != LISTEN:
-            last_action = event.get("name")
-        elif event.get("event") == "user":
-            intent = intent_of(event)
-            unclear = intent == "nlu_fallback" or (
-                intent == "deny" and last_action == "action_confirm_understanding"
-            )
-            unclear_events.append(unclear)
-    count = 0
-    for unclear in reversed(unclear_events):
-        if not unclear:
+        if event.get("event") == "user":
+            answers.append(None)
+        elif (
+            event.get("event") == "action"
+            and event.get("name") != LISTEN
+            and answers
+            and answers[-1] is None
+        ):
+            answers[-1] = event.get("name")
+    if not answers:
+        return 0
+    count = 1
+    for answered_by in reversed(answers[:-1]):
+        if answered_by != CLARIFY_ACTION:
             break
         count += 1
     return count

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import actions_since_start, pending_question, question_label
+from actions.word_shape import looks_like_mash
 
 MAX_NAME_PROMPTS = 2
 PARTICLES = {"de", "del", "la", "las", "los", "y"}
@@ -20,6 +21,10 @@ _INTRO = re.compile(
     r"(?:(?:mi nombre es|me llamo|me llaman|le habla|les habla|habla|soy|con|es)\s+)?",
 )
 _WORD = re.compile(r"^[^\W\d_]+(?:['-][^\W\d_]+)?$")
+# Intents whose wording may be a bare name; a question gives a name only as an entity.
+WORDING_INTENTS = {"inform_name", "greet", "nlu_fallback", "out_of_scope"}
+# Answers to the name prompt that are not a name and call for no apology: asked again.
+NO_APOLOGY_INTENTS = {"greet", "thank", "affirm"}
 # Words that show a message is not (only) a name; folded spelling.
 NOT_NAME_WORDS = {
     "hola", "buenas", "buenos", "dias", "tardes", "noches", "si", "no", "ok", "listo",
@@ -31,6 +36,8 @@ NOT_NAME_WORDS = {
     "ayuda", "informacion", "pregunta", "consulta", "robot", "chat", "funcionario",
     "persona", "asesor", "hablar", "saber", "pagar", "sacar", "hacer", "tramite",
     "claro", "vale", "aqui", "estoy", "bueno", "vecino", "ciudadano",
+    # commands typed by hand ("/restart" reaches the bot as "restart")
+    "restart", "reiniciar", "start", "inicio", "menu", "help", "stop", "salir", "greet",
 }
 
 
@@ -53,15 +60,20 @@ def clean_name(candidate: str) -> str | None:
     for word in words:
         if not _WORD.match(word) or len(word) > 20:
             return None
-        if word.lower() not in PARTICLES and _fold(word) in NOT_NAME_WORDS:
+        folded = _fold(word)
+        if word.lower() not in PARTICLES and folded in NOT_NAME_WORDS:
+            return None
+        if looks_like_mash(folded):  # "asdkjh", "qwer": keyboard mash is not a name
             return None
     if len(words) == 1 and len(words[0]) < 2:
         return None
     return " ".join(_title(w) for w in words)
 
 
-def extract_name(text: str, entities: list[dict[str, Any]]) -> str | None:
-    """The citizen's name from the `nombre` entity or from the wording of the message."""
+def extract_name(
+    text: str, entities: list[dict[str, Any]], from_wording: bool = True
+) -> str | None:
+    """The citizen's name from the `nombre` entity or (`from_wording`) the message's words."""
     if "?" in text or "¿" in text:
         return None
     for entity in entities:
@@ -69,6 +81,8 @@ def extract_name(text: str, entities: list[dict[str, Any]]) -> str | None:
             name = clean_name(entity["value"])
             if name:
                 return name
+    if not from_wording:
+        return None
     stripped = _INTRO.sub("", _fold(text).strip(), count=1)
     # Keep the citizen's own spelling (accents) for the words that remain.
     original_words = text.strip(" .,;:").split()
@@ -94,7 +108,8 @@ class ActionCaptureName(TenjoAction):
         events: list[dict[str, Any]] = []
         name = None
         if intent not in ("refuse_name", "deny", "affirm"):
-            name = extract_name(message.get("text") or "", message.get("entities") or [])
+            name = extract_name(message.get("text") or "", message.get("entities") or [],
+                                from_wording=intent in WORDING_INTENTS)
         if name:
             events.append(SlotSet("nombre", name))
             dispatcher.utter_message(response="utter_nice_to_meet_you", nombre=name)
@@ -103,7 +118,8 @@ class ActionCaptureName(TenjoAction):
         elif question_label(message) is None and (
             actions_since_start(tracker).count("utter_ask_name") < MAX_NAME_PROMPTS
         ):
-            dispatcher.utter_message(response="utter_name_not_understood")
+            if intent not in NO_APOLOGY_INTENTS:
+                dispatcher.utter_message(response="utter_name_not_understood")
             return [*events, SlotSet(NEXT_STEP, "ask_name")]
         step = "answer_pending" if pending_question(tracker) else "how_can_help"
         return [*events, SlotSet(NEXT_STEP, step)]

@@ -19,8 +19,25 @@ from actions.conversation import (
 from store.metrics import FALLBACK, FAQ_ANSWERED, PQRD_ESCALATION, record_event_safely
 
 PENDING_LABEL = "pending_label"
-# Unclear messages in a row after which the bot stops asking and offers other ways (P4).
-UNCLEAR_BEFORE_OFFER = 3
+# P4 (protocol 3.4): the first unclear message in a row gets the clarification, the
+# second the other ways (PQRD and, when staffed, an agent), and so on alternately.
+UNCLEAR_BEFORE_OFFER = 2
+# The bot's question the citizen was answering → the `next_step` whose rule
+# (data/rules/understanding.yml) asks it again after the clarification.
+REASKED_BY_RULE = {
+    "utter_ask_satisfaction": "ask_satisfaction",
+    "utter_ask_more_questions": "ask_more_questions",
+    "action_confirm_understanding": "confirm",
+    "utter_ask_name": "ask_name",
+}
+# Questions that wait in `next_step` (P15): action_clarify asks them again itself,
+# and `next_step` keeps them so that their rules still take the answer.
+REASKED_BY_CLARIFY = {
+    "offer_follow_up": "utter_offer_follow_up_later",
+    "ask_consent": "utter_ask_consent",
+    "ask_email": "utter_ask_email",
+}
+WAITING_OFFER = "utter_offer_follow_up_waiting"
 
 
 def offer_other_ways(dispatcher: CollectingDispatcher, staffed_now: bool) -> None:
@@ -28,6 +45,26 @@ def offer_other_ways(dispatcher: CollectingDispatcher, staffed_now: bool) -> Non
     dispatcher.utter_message(response="utter_offer_pqrd")
     if staffed_now:
         dispatcher.utter_message(response="utter_offer_agent")
+
+
+def pending_prompt_step(tracker: Tracker) -> str:
+    """The `next_step` that asks again the question the unclear message left unanswered.
+
+    "listen" when no question was pending, or when the message was a "no" to the
+    paraphrase (the paraphrase was wrong: it is not asked again).
+    """
+    waiting = tracker.get_slot(NEXT_STEP)
+    if waiting in REASKED_BY_CLARIFY:
+        return waiting
+    previous = previous_action(tracker)
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if previous == "action_confirm_understanding" and (
+        intent == "deny" or not tracker.get_slot(PENDING_LABEL)
+    ):
+        return "listen"
+    if previous == "utter_ask_name" and tracker.get_slot("nombre"):
+        return "listen"
+    return REASKED_BY_RULE.get(previous or "", "listen")
 
 
 class ActionConfirmUnderstanding(TenjoAction):
@@ -81,7 +118,7 @@ class ActionAnswerPending(TenjoAction):
 
 
 class ActionClarify(TenjoAction):
-    """P4: asks for detail; after two failed clarifications, offers PQRD and an agent."""
+    """P4: asks for detail, or offers the other ways; the pending question is asked again."""
 
     def name(self) -> str:
         """Action name."""
@@ -90,13 +127,22 @@ class ActionClarify(TenjoAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Asks for detail, or offers the other ways; an unclear message is kept for editors."""
+        """Asks for detail or offers the other ways; an unclear message is kept for editors.
+
+        Sets `next_step` to the question left pending, which a rule asks again (or
+        this action, for the e-mail questions that wait in `next_step`).
+        """
         latest = tracker.latest_message or {}
         if (latest.get("intent") or {}).get("name") == "nlu_fallback" and latest.get("text"):
             record_event_safely(self.settings.database_url, tracker.sender_id, FALLBACK,
                                 self.now(), text=latest["text"])
-        if consecutive_unclear(tracker) >= UNCLEAR_BEFORE_OFFER:
+        if consecutive_unclear(tracker) % UNCLEAR_BEFORE_OFFER == 0:
             offer_other_ways(dispatcher, self.staffed_now())
         else:
             dispatcher.utter_message(response="utter_ask_detail")
-        return [SlotSet(PENDING_LABEL, None)]
+        step = pending_prompt_step(tracker)
+        if step in REASKED_BY_CLARIFY:
+            queued = step == "offer_follow_up" and tracker.get_slot("handoff") == "waiting"
+            dispatcher.utter_message(response=WAITING_OFFER if queued else REASKED_BY_CLARIFY[step])
+        label = tracker.get_slot(PENDING_LABEL) if step == "confirm" else None
+        return [SlotSet(PENDING_LABEL, label), SlotSet(NEXT_STEP, step)]

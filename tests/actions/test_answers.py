@@ -3,7 +3,7 @@
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.answers import blocks, fill_slots, topic_words
+from actions.answers import MAX_TURN_MESSAGES, blocks, fill_slots, fit, topic_words
 from actions.faq import ActionAnswerFaq
 from actions.hours import ActionTellOfficeHours
 from actions.understanding import ActionAnswerPending, ActionConfirmUnderstanding
@@ -42,7 +42,7 @@ def test_every_topic_answers_in_blocks_with_links_filled(topic):
     _, messages = run(ActionAnswerFaq(settings_at(STAFFED)),
                       [*start(), faq("pregunta", topic)])
     texts = [m["text"] for m in messages]
-    assert 2 <= len(texts) <= 4
+    assert 2 <= len(texts) <= MAX_TURN_MESSAGES - 1  # the satisfaction question follows
     assert all("{" not in t for t in texts)
     assert topic_words(load_domain(), f"faq/{topic}")
 
@@ -128,3 +128,31 @@ def test_already_answered_question_is_not_answered_again():
     result, messages = run(ActionAnswerPending(settings_at(STAFFED)), events)
     assert result == [SlotSet("pending_label", None), SlotSet("next_step", "how_can_help")]
     assert messages == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "room", "expected"),
+    [(["a", "b", "c"], 3, ["a", "b", "c"]),
+     (["a", "b", "c"], 2, ["a", "b\n\nc"]),
+     (["a", "b", "c"], 1, ["a\n\nb\n\nc"]),
+     (["a", "b", "c"], 0, ["a\n\nb\n\nc"]),
+     (["a"], 2, ["a"])],
+)
+def test_blocks_fit_the_room_left_in_the_turn(parts, room, expected):
+    assert fit(parts, room) == expected
+
+
+def test_a_name_then_the_pending_answer_stays_within_the_turn_limit():
+    """Issue 17: "Mucho gusto, Ana." and a three-block answer and the satisfaction
+    question made five messages in one turn."""
+    events = [*start(), faq("como pago el predial", "impuesto_predial"),
+              action("utter_greet"), action("utter_ask_name"), action("action_listen"),
+              user("me llamo Ana", "inform_name"), action("action_capture_name"),
+              {"event": "bot", "text": "Mucho gusto, Ana."}]
+    result, messages = run(ActionAnswerPending(settings_at(STAFFED)), events)
+    assert result == [SlotSet("pending_label", None), SlotSet("next_step", "ask_satisfaction")]
+    assert len(messages) == MAX_TURN_MESSAGES - 2  # + the name's and the satisfaction's
+    assert messages[0]["text"].startswith("Sobre el impuesto predial")
+    whole = load_domain()["responses"]["utter_faq/impuesto_predial"][0]["text"]
+    assert len([b for m in messages for b in blocks(m["text"])]) == len(blocks(whole))
+

@@ -10,47 +10,87 @@ from actions.settings import DEFAULT_PQRD_URL
 from actions.understanding import ActionClarify
 from store.db import session_for
 from store.moderation import moderation_records
-from tests.builders import action, faq, responses, run, settings_at, start, uncertain, user
+from tests.builders import (
+    action,
+    faq,
+    responses,
+    run,
+    settings_at,
+    slot,
+    start,
+    uncertain,
+    user,
+)
 
 STAFFED = "2026-12-01T09:00:00-05:00"
 EVENING = "2026-12-01T19:30:00-05:00"
 
 
-def unclear(n):
-    events = [*start()]
+def unclear(n, prompt="utter_how_can_help"):
+    """A conversation whose last `n` messages were unclear, after the bot's `prompt`."""
+    events = [*start(), user("hola", "greet"), action(prompt), action("action_listen")]
     for i in range(n):
         events += [user(f"asdf {i}", "nlu_fallback", 0.2), action("action_clarify"),
                    action("action_listen")]
     return events[:-2]
 
 
+PARAPHRASED = [*start(), uncertain("eso", "faq/sisben"), action("action_confirm_understanding"),
+               slot("pending_label", "faq/sisben"), action("action_listen")]
+DETAIL = ["utter_ask_detail"]
+OTHER_WAYS = ["utter_offer_pqrd", "utter_offer_agent"]
+
+
+# P4, protocol 3.4: the clarification once, the other ways at the second unclear message in
+# a row, and the question the citizen was answering asked again (`next_step`, by a rule).
 @pytest.mark.parametrize(
-    ("events", "moment", "expected"),
+    ("events", "moment", "slots", "expected", "step", "label"),
     [
-        (unclear(1), STAFFED, ["utter_ask_detail"]),
-        (unclear(2), STAFFED, ["utter_ask_detail"]),
-        (unclear(3), STAFFED, ["utter_offer_pqrd", "utter_offer_agent"]),
-        (unclear(3), EVENING, ["utter_offer_pqrd"]),
-        (
-            [*start(), uncertain("eso", "faq/sisben"), action("action_confirm_understanding"),
-             action("action_listen"), user("no", "deny")],
-            STAFFED,
-            ["utter_ask_detail"],
-        ),
+        (unclear(1), STAFFED, {}, DETAIL, "listen", None),
+        (unclear(2), STAFFED, {}, OTHER_WAYS, "listen", None),
+        (unclear(2), EVENING, {}, ["utter_offer_pqrd"], "listen", None),
+        (unclear(3), STAFFED, {}, DETAIL, "listen", None),
+        (unclear(1, "utter_ask_satisfaction"), STAFFED, {}, DETAIL, "ask_satisfaction", None),
+        ([*unclear(1, "utter_ask_satisfaction"), action("action_clarify"),
+          action("utter_ask_satisfaction"), action("action_listen"),
+          user("qqq", "nlu_fallback", 0.1)], STAFFED, {}, OTHER_WAYS, "ask_satisfaction", None),
+        (unclear(1, "utter_ask_more_questions"), EVENING, {}, DETAIL, "ask_more_questions",
+         None),
+        (unclear(1, "utter_ask_name"), STAFFED, {}, DETAIL, "ask_name", None),
+        (unclear(1, "utter_ask_name"), STAFFED, {"nombre": "Ana"}, DETAIL, "listen", None),
+        ([*PARAPHRASED, user("ñlkj qwpo", "nlu_fallback", 0.1)], STAFFED, {}, DETAIL, "confirm",
+         "faq/sisben"),
+        ([*PARAPHRASED, user("no", "deny")], STAFFED, {}, DETAIL, "listen", None),
+        (unclear(1, "action_follow_up_contact"), STAFFED,
+         {"next_step": "ask_consent", "handoff": "waiting"}, [*DETAIL, "utter_ask_consent"],
+         "ask_consent", None),
+        (unclear(1, "action_request_human"), STAFFED,
+         {"next_step": "offer_follow_up", "handoff": "waiting"},
+         [*DETAIL, "utter_offer_follow_up_waiting"], "offer_follow_up", None),
+        (unclear(1, "action_handoff_expired"), EVENING, {"next_step": "offer_follow_up"},
+         [*DETAIL, "utter_offer_follow_up_later"], "offer_follow_up", None),
+        (unclear(1, "action_follow_up_contact"), STAFFED, {"next_step": "ask_email"},
+         [*DETAIL, "utter_ask_email"], "ask_email", None),
         (
             [*start(), user("zzz", "nlu_fallback", 0.1), action("action_clarify"),
              action("action_listen"), user("qqq", "nlu_fallback", 0.1), action("action_clarify"),
              action("action_listen"), faq("sisben", "sisben"), action("action_answer_faq"),
              action("action_listen"), user("www", "nlu_fallback", 0.1)],
-            STAFFED,
-            ["utter_ask_detail"],
+            STAFFED, {}, DETAIL, "listen", None,
+        ),
+        (
+            # A message no rule fits in its state (RulePolicy's fallback) counts as unclear.
+            [*start(), user("hola", "greet"), action("utter_how_can_help"),
+             action("action_listen"), user("mi correo es a@b.co", "inform_contact"),
+             action("action_clarify"), action("action_listen"), user("zzz", "nlu_fallback")],
+            STAFFED, {}, OTHER_WAYS, "listen", None,
         ),
     ],
 )
-def test_clarify(events, moment, expected):
-    result, messages = run(ActionClarify(settings_at(moment)), events)
-    assert result == [SlotSet("pending_label", None)]
+def test_clarify(events, moment, slots, expected, step, label):
+    result, messages = run(ActionClarify(settings_at(moment)), events, slots)
     assert responses(messages) == expected
+    assert result == [SlotSet("pending_label", label), SlotSet("next_step", step)]
 
 
 def test_unsatisfied_offers_detail_pqrd_and_agent_when_staffed():

@@ -70,7 +70,7 @@ def test_a_confirmed_pending_question_is_recorded(database, label, expected):
 def test_unclear_message_is_kept_masked_for_the_editors(database):
     events = [*start(), user("mi cédula 1023456789, horario piscina", "nlu_fallback", 0.1)]
     result, messages = run(ActionClarify(settings_at(MOMENT, database)), events)
-    assert result == [SlotSet("pending_label", None)]
+    assert result == [SlotSet("pending_label", None), SlotSet("next_step", "listen")]
     assert responses(messages) == ["utter_ask_detail"]
     assert recorded(database) == [("fallback", None, "mi cédula [número], horario piscina", WHEN)]
 

@@ -30,10 +30,23 @@ STAFFED = "2026-12-01T09:00:00-05:00"
         ("me llamo ana y necesito un certificado", [], None),
         ("bla", [{"entity": "nombre", "value": "sandra"}], "Sandra"),
         ("x", [], None),
+        ("asdkjh", [], None),
+        ("ñlkj qwpo", [], None),
+        ("xzcvb", [], None),
+        ("asdf qwer", [], None),
+        ("restart", [], None),
+        ("Yeison", [], "Yeison"),
+        ("Xiomara Ñañez", [], "Xiomara Ñañez"),
     ],
 )
 def test_extract_name(text, entities, expected):
     assert extract_name(text, entities) == expected
+
+
+def test_a_question_gives_a_name_only_as_an_entity():
+    assert extract_name("certificado", [], from_wording=False) is None
+    assert extract_name("certificado", [{"entity": "nombre", "value": "ana"}],
+                        from_wording=False) == "Ana"
 
 
 def test_clean_name_rejects_particles_at_the_edges():
@@ -63,6 +76,31 @@ def name_prompt():
             user("12345", "nlu_fallback", 0.3),
             [SlotSet("next_step", "ask_name")],
             ["utter_name_not_understood"],
+        ),
+        (  # a greeting, thanks or "sí" is not a failed name: asked again, no apology
+            user("buenas tardes", "greet"),
+            [SlotSet("next_step", "ask_name")],
+            [],
+        ),
+        (
+            user("gracias", "thank"),
+            [SlotSet("next_step", "ask_name")],
+            [],
+        ),
+        (
+            user("si claro", "affirm"),
+            [SlotSet("next_step", "ask_name")],
+            [],
+        ),
+        (  # keyboard mash is not a name
+            user("asdkjh qwe zxcvv", "nlu_fallback", 1.0),
+            [SlotSet("next_step", "ask_name")],
+            ["utter_name_not_understood"],
+        ),
+        (  # a person asked for: the wording ("asesor") is not a name, the request is served
+            user("asesor", "request_human"),
+            [SlotSet("next_step", "answer_pending")],
+            [],
         ),
         (
             faq("como saco el certificado de residencia", "certificado_residencia"),
