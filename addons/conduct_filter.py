@@ -18,7 +18,11 @@ A match overrides the classifier's intent with full confidence (no fallback
 follows), so an insult wrapped around a real question is caught. Without a match
 the classifier may not decide alone: a top intent `offensive` or `commercial` is
 demoted to the next intent of its ranking, with that intent's own confidence, so
-a citizen is only ever warned for an explicit match.
+a citizen is only ever warned for an explicit match. One exception, for the sales
+pitches and campaigns no cue list can foresee: a `commercial` top intent at least
+as sure as `classifier_threshold` stands when the message also has a hint of
+`commercial_hints.txt` (words citizens use too, such as "precio" or "candidato"),
+a link or a phone number: the classifier and a hint agree.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ _FILLERS = frozenset(
 )
 _OPTIONAL_LISTS = (
     "insults_addressed.txt", "insults_alone.txt", "insult_frames.txt",
-    "commercial_phone_cues.txt", "own_contact.txt", "exceptions.txt",
+    "commercial_phone_cues.txt", "own_contact.txt", "exceptions.txt", "commercial_hints.txt",
 )
 
 
@@ -250,6 +254,7 @@ class Lexicons:
     phone_cues: TermMatcher
     own_contact: TermMatcher
     exceptions: TermMatcher
+    commercial_hints: TermMatcher
     allowed_domains: tuple[str, ...]
 
     @classmethod
@@ -266,6 +271,7 @@ class Lexicons:
             phone_cues=TermMatcher(optional["commercial_phone_cues.txt"]),
             own_contact=TermMatcher(optional["own_contact.txt"]),
             exceptions=TermMatcher(optional["exceptions.txt"]),
+            commercial_hints=TermMatcher(optional["commercial_hints.txt"]),
             allowed_domains=tuple(
                 dict.fromkeys([*allowed_domains, *map(str.lower, load_lines(domains))])),
         )
@@ -284,12 +290,14 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Word-list folder (relative to the working directory) and allowed link domains."""
+        """Word-list folder (relative to the working directory), allowed link domains,
+        and how sure the classifier must be for its `commercial` to stand with a hint."""
         return {
             "lexicon_dir": "data/lexicons",
             "offensive_intent": "offensive",
             "commercial_intent": "commercial",
             "allowed_link_domains": ["gov.co"],
+            "classifier_threshold": 0.9,
         }
 
     def __init__(self, config: dict[str, Any]) -> None:
@@ -356,9 +364,35 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
             return self._config["commercial_intent"], reason
         return None
 
-    def _override(self, message: Message, intent_name: str, reason: str) -> None:
-        """Sets the rule's intent with full confidence and records why."""
-        intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    def commercial_hint(self, text: str) -> str | None:
+        """A hint of commercial intent (`commercial_hints.txt`, a link, a phone), or None."""
+        plain_text = plain(text)
+        words = self._lists.exceptions.mask(" ".join(words_of(_EMAIL.sub(" ", plain_text))))
+        hint = self._lists.commercial_hints.find(words)
+        if hint:
+            return hint
+        if _LINK.search(plain_text):
+            return "link"
+        if _PHONE.search(text) and not self._lists.own_contact.find(words):
+            return "phone"
+        return None
+
+    def classifier_verdict(self, message: Message) -> tuple[str, str, float] | None:
+        """(intent, reason, confidence) when a sure `commercial` of the classifier and a
+        hint agree, else None."""
+        top = message.get(INTENT) or {}
+        confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if (top.get(INTENT_NAME_KEY) != self._config["commercial_intent"]
+                or confidence < float(self._config["classifier_threshold"])):
+            return None
+        hint = self.commercial_hint(message.get(TEXT) or "")
+        return (self._config["commercial_intent"], f"classifier+hint:{hint}",
+                confidence) if hint else None
+
+    def _override(self, message: Message, intent_name: str, reason: str,
+                  confidence: float = 1.0) -> None:
+        """Sets the rule's intent (full confidence for a list's match) and records why."""
+        intent = {INTENT_NAME_KEY: intent_name, PREDICTED_CONFIDENCE_KEY: confidence}
         # The classifier's other guesses stay, at most half as confident, so
         # that a later FallbackClassifier does not find the override ambiguous.
         ranking = [
@@ -389,7 +423,7 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         """Marks messages that break a chat rule; demotes the classifier's guesses of one."""
         for message in messages:
-            verdict = self.check(message.get(TEXT) or "")
+            verdict = self.check(message.get(TEXT) or "") or self.classifier_verdict(message)
             if verdict is None:
                 self._demote(message)
             else:

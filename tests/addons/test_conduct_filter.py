@@ -70,6 +70,35 @@ def test_a_rule_intent_of_the_classifier_alone_is_demoted(conduct, text, ranking
     assert "conduct" not in message.as_dict(only_output_properties=True)
 
 
+@pytest.mark.parametrize(
+    ("text", "ranking", "expected"),
+    [  # a sure classifier and a hint agree: commercial, with the classifier's confidence
+        ("manejamos tejas y ladrillo para su obra, pregunte el precio",
+         [("commercial", 0.97), ("faq", 0.02)], ("commercial", 0.97)),
+        ("apoye al candidato que si cumple este domingo",
+         [("commercial", 0.93), ("out_of_scope", 0.05)], ("commercial", 0.93)),
+        # no hint: the classifier alone never decides
+        ("cuanto cuesta", [("commercial", 0.99), ("faq", 0.01)], ("faq", 0.01)),
+        # a hint, but the classifier is not sure enough
+        ("cual es el precio del paz y salvo",
+         [("commercial", 0.85), ("faq", 0.14)], ("faq", 0.14)),
+        # offensive is never taken from the classifier alone, however sure
+        ("mi hijo me pega y me quita la plata",
+         [("offensive", 0.99), ("faq", 0.01)], ("faq", 0.01)),
+    ],
+)
+def test_a_sure_commercial_stands_only_with_a_hint(conduct, text, ranking, expected):
+    assert conduct.check(text) is None  # no list matches these
+    message = classified(text, *ranking)
+    conduct.process([message])
+    intent = message.get("intent")
+    assert (intent["name"], intent["confidence"]) == expected
+    if expected[0] == "commercial":
+        assert message.get("conduct")["reason"].startswith("classifier+hint:")
+    else:
+        assert message.get("conduct") is None
+
+
 def test_a_demoted_message_keeps_the_next_intent_entry_whole(conduct):
     message = classified("en q calle queda la alcaldía", ("offensive", 0.7), ("faq", 0.25))
     conduct.process([message])
