@@ -115,7 +115,7 @@ agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))"
 
-nlu-report: $(MODEL) ## NLU scores on tests/nlu/test_set.yml, written to docs/nlu-report.md
+nlu-report: $(MODEL) ## NLU scores on both test sets and the chat-rule check, written to docs/nlu-report.md
 	$(BIN)/python -m tools.nlu_report --model $(MODEL) --out docs/nlu-report.md
 
 nlu-crossval: $(BIN)/.installed ## 3-fold cross-validation of the NLU (slow), included in the report

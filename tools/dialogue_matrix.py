@@ -337,9 +337,23 @@ class Kind:
         return repr(_short(self.text or "", 50))
 
 
-# A message the model understands only roughly (faq/impuesto_predial at about 0.6, between
-# the fallback and the sure thresholds): paraphrased and confirmed (P5).
-UNCERTAIN_TEXT = "como consulto el valor del impuesto de mi lote"
+# Messages a model may understand only roughly (between the fallback and the sure
+# thresholds): paraphrased and confirmed (P5). Which one is, depends on the model:
+# `uncertain_text` picks the first the trained model paraphrases (the states that start
+# with a paraphrase say it as `Say(example="check_understanding")`).
+UNCERTAIN_CANDIDATES = (
+    "como consulto el valor del impuesto de mi lote",
+    "lo del papel de la casa",
+    "una vuelta del lote",
+    "necesito lo del predio de mi papá",
+    "como averiguo lo de mi terreno",
+    "el documento de la vivienda",
+    "tramite de la finca",
+    "lo de los impuestos de la finca",
+    "papeles del lote",
+    "pregunta sobre la casa",
+)
+UNCERTAIN_TEXT = UNCERTAIN_CANDIDATES[0]
 STORY = (
     "Buenas tardes, le cuento que hace dos años compré una casa en la vereda Chince con mi "
     "esposo, y desde entonces hemos tenido varios problemas con los papeles porque el "
@@ -450,6 +464,7 @@ class State:
 HOLA = Say("hola")
 NAME = Say("me llamo Ana")
 QUESTION = Say("como pago el predial")
+UNCERTAIN = Say(example="check_understanding")
 YES = Say("sí")
 NO = Say("no")
 HUMAN = Say("quiero hablar con un funcionario")
@@ -467,12 +482,12 @@ STATES: tuple[State, ...] = (
     State("help_offered", "¿En qué le puedo ayudar?", GREETED,
           Expect("utter_how_can_help", (("next_step", "how_can_help"),))),
     State("paraphrase_pending", "Entiendo que su consulta es sobre … ¿Es correcto?",
-          (*GREETED, Say(UNCERTAIN_TEXT)), Expect("utter_confirm_topic")),
+          (*GREETED, UNCERTAIN), Expect("utter_confirm_topic")),
     State("paraphrase_after_name", "a question before the name, paraphrased after it",
-          (Say(UNCERTAIN_TEXT), Say("Ana")),
+          (UNCERTAIN, Say("Ana")),
           Expect("utter_confirm_topic", (("next_step", "confirm"),))),
     State("detail_requested", "the paraphrase was wrong: ¿Puede precisarme…?",
-          (*GREETED, Say(UNCERTAIN_TEXT), NO), Expect("utter_ask_detail")),
+          (*GREETED, UNCERTAIN, NO), Expect("utter_ask_detail")),
     State("satisfaction_pending", "an FAQ answered: ¿Es satisfactoria la respuesta?",
           (*GREETED, QUESTION), Expect("utter_ask_satisfaction")),
     State("unsatisfied", "not satisfied: detail asked, PQRD and an agent offered",
@@ -549,9 +564,10 @@ class ResponseNamer:
                     continue
                 parts = re.split(r"\n\s*\n", text) if name.startswith(FAQ_RESPONSE_PREFIX) else [
                     text]
-                for part in parts:
-                    if part.strip():
-                        self._patterns.append((self._pattern(part.strip()), name))
+                parts = [part.strip() for part in parts if part.strip()]
+                # Each block, and the last blocks joined (actions/answers.py `fit`).
+                for part in [*parts, *("\n\n".join(parts[i:]) for i in range(len(parts) - 1))]:
+                    self._patterns.append((self._pattern(part), name))
         for name, text in (extra or {}).items():
             self._patterns.append((self._pattern(text), name))
 
@@ -989,6 +1005,15 @@ def follow_up_candidates(examples: dict[str, list[str]],
             for text in examples.get(f"faq/{topic}", []) if text.strip().startswith("¿")]
 
 
+def uncertain_text(parse: Callable[[str], dict[str, Any]]) -> str:
+    """The first of `UNCERTAIN_CANDIDATES` the model paraphrases (`check_understanding`);
+    the first candidate when none is (the paraphrase states then report it)."""
+    for text in UNCERTAIN_CANDIDATES:
+        if (parse(text).get("intent") or {}).get("name") == "check_understanding":
+            return text
+    return UNCERTAIN_TEXT
+
+
 def follow_up_text(candidates: list[tuple[str, str]],
                    parse: Callable[[str], dict[str, Any]]) -> str:
     """The first candidate the model answers for sure with its own topic (not
@@ -1067,6 +1092,8 @@ async def run_matrix_with(harness: Harness, states: Iterable[str] | None = None,
     """The matrix with an open harness (see `run_matrix`)."""
     started = time.monotonic()
     domain, rules, examples = load_domain(), load_rules(), load_examples()
+    uncertain = {text: await _parse(harness, text) for text in UNCERTAIN_CANDIDATES}
+    examples = {**examples, "check_understanding": [uncertain_text(lambda t: uncertain[t])]}
     all_kinds = generate_kinds(domain, examples, per_intent)
     chosen_states = choose(list(STATES), states)
     chosen_kinds = choose(all_kinds, kinds)
