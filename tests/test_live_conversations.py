@@ -58,6 +58,26 @@ def test_question_first_is_answered_after_the_name(live, sender):
     assert reply[-1] == SATISFACTION
 
 
+ASK_DETAIL = "¿Puede precisarme con más detalle su solicitud?"
+
+
+def test_unclear_messages_follow_protocol_3_4_and_the_question_is_asked_again(live, sender):
+    """Issue 17: an unclear message while "¿Es satisfactoria la respuesta?" was pending got
+    the clarification ten times in one turn, and the next message no answer."""
+    live.texts(sender, "hola")
+    live.texts(sender, "soy Ana")
+    assert live.texts(sender, "como pago el impuesto predial de mi casa")[-1] == SATISFACTION
+    assert live.texts(sender, "ñlkj qwpo") == [ASK_DETAIL, SATISFACTION]
+    second = live.texts(sender, "<img src=x onerror=alert(1)>")  # staffed: a person too
+    assert second[0].startswith("Para atender mejor su solicitud, le invito a presentarla")
+    assert second[1].startswith("En este momento también puede pedir que le atienda")
+    assert second[2:] == [SATISFACTION]
+    assert live.texts(sender, "ñlkj qwpo") == [ASK_DETAIL, SATISFACTION]
+    reply = live.texts(sender, "a que hora atienden")
+    assert reply[0].startswith("Los funcionarios del CISAT atienden este chat")
+    assert reply[-1] == SATISFACTION
+
+
 def test_greeting_follows_the_bogota_clock(live, sender):
     with live.clock_at("2026-12-01T23:30:00+00:00"):  # 18:30 in Bogotá
         assert live.texts(sender, "hola")[0].startswith("Buenas noches, cordial saludo")

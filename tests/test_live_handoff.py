@@ -19,7 +19,7 @@ PASSWORD = "clave-de-prueba-segura"
 P6 = "Por favor espere un momento, en instantes le enviaré la información que usted necesita."
 QUEUED = "Su solicitud quedó en la fila de atención. Su turno es el número "
 OFFER_WAITING = (
-    "Si la conversación se interrumpe antes de que un funcionario lo atienda, podemos "
+    "Si la conversación se interrumpe antes de que un funcionario le atienda, podemos "
     "enviarle la respuesta por correo electrónico. ¿Desea dejarnos su correo?"
 )
 SATISFACTION = "¿Es satisfactoria la respuesta?"
@@ -62,7 +62,7 @@ def citizen(live, sender):
 def test_agent_takes_replies_and_closes_then_bot_asks_satisfaction(live, sender, citizen):
     assert citizen.say("no") == [
         "Entendido. No guardaremos ningún dato de contacto.",
-        "Un funcionario lo atenderá en cuanto esté disponible. Mientras tanto, puede escribir "
+        "Un funcionario le atenderá en cuanto esté disponible. Mientras tanto, puede escribir "
         "aquí los detalles de su consulta.",
     ]
     assert citizen.say("es sobre el predio de mi mamá en la vereda", quiet=3) == []
@@ -74,7 +74,7 @@ def test_agent_takes_replies_and_closes_then_bot_asks_satisfaction(live, sender,
     assert "es sobre el predio de mi mamá en la vereda" in [m["text"] for m in row["messages"]]
 
     assert marta.post(f"/console/handoffs/{handoff.id}/take").status_code == 200
-    assert citizen.texts() == ["Desde este momento lo atiende Marta, del CISAT."]
+    assert citizen.texts() == ["Desde este momento le atiende Marta, del CISAT."]
 
     reply = "Buenos días, Ana. Con gusto reviso el impuesto predial del predio."
     assert marta.post(f"/console/handoffs/{handoff.id}/messages", text=reply).status_code == 201
@@ -150,7 +150,7 @@ def test_nobody_takes_it_apology_pqrd_and_the_email_left(live, sender, citizen):
     assert citizen.say("si")[-1] == consent
     assert citizen.say("si, autorizo") == ["Por favor escriba su dirección de correo electrónico."]
     assert citizen.say("ana.perez@gmail.com")[0] == (
-        "Gracias. Si la conversación se interrumpe antes de que un funcionario lo atienda, le "
+        "Gracias. Si la conversación se interrumpe antes de que un funcionario le atienda, le "
         "enviaremos la respuesta a ana.perez@gmail.com.")
     with live.clock_at("2026-12-01T09:10:00-05:00"):
         texts = citizen.wait_for("Un funcionario le enviará la respuesta a ana.perez@gmail.com.")

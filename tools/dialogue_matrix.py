@@ -131,6 +131,8 @@ VERDICTS = {
 NOT_UNDERSTOOD = frozenset({
     "utter_ask_detail", "utter_name_not_understood", "utter_email_not_understood",
 })
+# What the bot says for an unclear message (P4): the clarification, or the other ways.
+CLARIFICATIONS = frozenset({"utter_ask_detail", "utter_offer_pqrd"})
 # Intents that have a reply of their own, never "not understood".
 RECOGNISED_INTENTS = frozenset({
     "greet", "goodbye", "thank", "bot_challenge", "ask_rules", "faq", "ask_hours",
@@ -241,7 +243,12 @@ def fit_failures(turn: Turn, unclear: bool) -> list[Failure]:
         said = next(m["text"] for m in turn.visible if m.get("response") == NAME_TAKEN)
         failures.append(Failure(RECOGNISED, f"{turn.intent} taken for a name: {said!r}"))
     if unclear:
-        wrong = [r for r in responses if r in UNDERSTOOD or r.startswith(FAQ_RESPONSE_PREFIX)]
+        # After the clarification, the question that was pending is asked again (P4,
+        # protocol 3.4): it is about the earlier message, not this one.
+        said = list(responses)
+        first = next((i for i, r in enumerate(said) if r in CLARIFICATIONS), len(said))
+        wrong = [r for r in said[:first]
+                 if r in UNDERSTOOD or r.startswith(FAQ_RESPONSE_PREFIX)]
         if wrong:
             failures.append(Failure(UNCLEAR, f"{turn.intent} answered {', '.join(wrong)}"))
     return failures
@@ -339,8 +346,9 @@ class Kind:
 
 # Messages a model may understand only roughly (between the fallback and the sure
 # thresholds): paraphrased and confirmed (P5). Which one is, depends on the model:
-# `uncertain_text` picks the first the trained model paraphrases (the states that start
-# with a paraphrase say it as `Say(example="check_understanding")`).
+# `uncertain_text` picks the first the trained model paraphrases, among these and pieces
+# of the FAQ examples (the states that start with a paraphrase say it as
+# `Say(example="check_understanding")`).
 UNCERTAIN_CANDIDATES = (
     "como consulto el valor del impuesto de mi lote",
     "lo del papel de la casa",
@@ -1005,13 +1013,26 @@ def follow_up_candidates(examples: dict[str, list[str]],
             for text in examples.get(f"faq/{topic}", []) if text.strip().startswith("¿")]
 
 
-def uncertain_text(parse: Callable[[str], dict[str, Any]]) -> str:
-    """The first of `UNCERTAIN_CANDIDATES` the model paraphrases (`check_understanding`);
-    the first candidate when none is (the paraphrase states then report it)."""
-    for text in UNCERTAIN_CANDIDATES:
-        if (parse(text).get("intent") or {}).get("name") == "check_understanding":
+def uncertain_candidates(examples: dict[str, list[str]]) -> list[str]:
+    """`UNCERTAIN_CANDIDATES`, then the last one and two words of the FAQ examples ("…
+    del subsidio" gives "subsidio"): short requests a model is often unsure of."""
+    pieces: list[str] = list(UNCERTAIN_CANDIDATES)
+    for label in sorted(examples):
+        if label.startswith("faq/"):
+            for text in examples[label][:20]:
+                words = re.findall(r"[^\W\d_]+", text.lower())
+                pieces += [" ".join(words[-2:]), words[-1]] if len(words) > 2 else []
+    return list(dict.fromkeys(pieces))
+
+
+async def uncertain_text(harness: Harness, candidates: list[str]) -> str:
+    """The first candidate the model paraphrases (`check_understanding`); the first
+    candidate when none is (the paraphrase states then report it)."""
+    for text in candidates:
+        parsed = await _parse(harness, text)
+        if (parsed.get("intent") or {}).get("name") == "check_understanding":
             return text
-    return UNCERTAIN_TEXT
+    return candidates[0]
 
 
 def follow_up_text(candidates: list[tuple[str, str]],
@@ -1092,8 +1113,8 @@ async def run_matrix_with(harness: Harness, states: Iterable[str] | None = None,
     """The matrix with an open harness (see `run_matrix`)."""
     started = time.monotonic()
     domain, rules, examples = load_domain(), load_rules(), load_examples()
-    uncertain = {text: await _parse(harness, text) for text in UNCERTAIN_CANDIDATES}
-    examples = {**examples, "check_understanding": [uncertain_text(lambda t: uncertain[t])]}
+    uncertain = await uncertain_text(harness, uncertain_candidates(examples))
+    examples = {**examples, "check_understanding": [uncertain]}
     all_kinds = generate_kinds(domain, examples, per_intent)
     chosen_states = choose(list(STATES), states)
     chosen_kinds = choose(all_kinds, kinds)

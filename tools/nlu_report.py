@@ -649,6 +649,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.disable(logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structlog debug lines would print every message parsed, the blind set's too.
+    configure_structlog(logging.ERROR)
     sets, pipeline = evaluate_all(args.model, args.test or list(DEFAULT_TESTS))
     conduct = conduct_report(Path("."))
     report = render(sets, load_crossval(args.crossval), conduct, pipeline)

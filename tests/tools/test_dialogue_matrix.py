@@ -158,6 +158,13 @@ def test_the_reply_must_fit_the_message():
     assert verdicts(dm.fit_failures(gibberish, unclear=True)) == {dm.UNCLEAR}
     asked = turn(ASK, intent="nlu_fallback")
     assert dm.fit_failures(asked, unclear=True) == []
+    # the paraphrase that was pending, asked again after the clarification (protocol 3.4)
+    again = turn(ASK, ("Entiendo que su consulta es sobre … ¿Es correcto?", "utter_confirm_topic"),
+                 intent="nlu_fallback")
+    assert dm.fit_failures(again, unclear=True) == []
+    before = turn(("Entiendo que su consulta es sobre … ¿Es correcto?", "utter_confirm_topic"),
+                  intent="nlu_fallback")
+    assert verdicts(dm.fit_failures(before, unclear=True)) == {dm.UNCLEAR}
 
 
 def test_the_follow_up_must_be_answered_unless_the_chat_was_closed():
@@ -263,3 +270,11 @@ def test_a_pair_runs_its_message_and_the_follow_up(harness):
     assert "action_tell_office_hours" in pair.turn.actions
     assert pair.follow_up.visible, "the follow-up is answered"
     assert dm.STATE_REACHED not in {f.verdict for f in pair.failures}
+
+
+def test_uncertain_candidates_add_short_pieces_of_the_faq_examples():
+    examples = {"faq/programas_sociales": ["como pido el subsidio", "ayudas"],
+                "greet": ["hola buenos dias"]}
+    candidates = dm.uncertain_candidates(examples)
+    assert candidates[: len(dm.UNCERTAIN_CANDIDATES)] == list(dm.UNCERTAIN_CANDIDATES)
+    assert candidates[len(dm.UNCERTAIN_CANDIDATES):] == ["el subsidio", "subsidio"]
