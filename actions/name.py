@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import actions_since_start, pending_question, question_label
-from actions.word_shape import looks_like_mash
+from addons.word_shape import looks_like_mash
 
 MAX_NAME_PROMPTS = 2
 PARTICLES = {"de", "del", "la", "las", "los", "y"}

@@ -32,6 +32,10 @@ class LabelledSet(list):
 
     blind = False
 
+    def __repr__(self) -> str:
+        """Never the messages: pytest prints a failing test's arguments."""
+        return f"<{len(self)} messages{' of the blind set' if self.blind else ''}>"
+
 
 @pytest.fixture(scope="module", params=[TEST_SET, BLIND_SET], ids=["test_set", "blind"])
 def test_messages(request):

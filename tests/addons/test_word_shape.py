@@ -1,8 +1,8 @@
-"""Keyboard mash against words and names (actions/word_shape.py)."""
+"""Keyboard mash against words and names (addons/word_shape.py)."""
 
 import pytest
 
-from actions.word_shape import looks_like_mash
+from addons.word_shape import looks_like_mash
 
 
 @pytest.mark.parametrize("word", ["asdf", "qwer", "fdsa", "lkjh", "zxcvv", "asdkjh", "xzcvb",

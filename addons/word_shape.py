@@ -1,6 +1,7 @@
 """Whether a word looks like a word (a name, or a real word the data lacks) or like
-keyboard mash. Pure; shared by the name capture (actions/name.py) and the unclear
-message check (addons/unknown_words.py), so both read "asdf qwer" alike."""
+keyboard mash. Pure (no Rasa import); shared by the unclear-message check
+(addons/unknown_words.py) and the name capture (actions/name.py), so both read
+"asdf qwer" alike."""
 
 from __future__ import annotations
 
