@@ -19,10 +19,12 @@ follows), so an insult wrapped around a real question is caught. Without a match
 the classifier may not decide alone: a top intent `offensive` or `commercial` is
 demoted to the next intent of its ranking, with that intent's own confidence, so
 a citizen is only ever warned for an explicit match. One exception, for the sales
-pitches and campaigns no cue list can foresee: a `commercial` top intent at least
-as sure as `classifier_threshold` stands when the message also has a hint of
-`commercial_hints.txt` (words citizens use too, such as "precio" or "candidato"),
-a link or a phone number: the classifier and a hint agree.
+pitches, campaigns and insults no list can foresee in full: a `commercial` top
+intent at least as sure as `classifier_threshold` stands when the message also has
+a hint of `commercial_hints.txt` (words citizens use too, such as "precio" or
+"candidato"), a link or a phone number; an `offensive` one, when the message has a
+word of the insult lists outside the frames those lists need ("inútiles",
+"ladrones"): the classifier and a hint agree.
 """
 
 from __future__ import annotations
@@ -377,17 +379,28 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
             return "phone"
         return None
 
+    def insult_hint(self, text: str) -> str | None:
+        """A word of `insults_addressed.txt` or `insults_alone.txt` anywhere in the text
+        ("inútiles", "ladrones"), whatever frames it, or None."""
+        words = self._lists.exceptions.mask(" ".join(words_of(plain(text)))).split()
+        return next((word for word in words if word in self._lists.insult_words), None)
+
     def classifier_verdict(self, message: Message) -> tuple[str, str, float] | None:
-        """(intent, reason, confidence) when a sure `commercial` of the classifier and a
-        hint agree, else None."""
+        """(intent, reason, confidence) when a sure `commercial` or `offensive` of the
+        classifier and a hint of it agree, else None."""
         top = message.get(INTENT) or {}
+        name = top.get(INTENT_NAME_KEY)
         confidence = float(top.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        if (top.get(INTENT_NAME_KEY) != self._config["commercial_intent"]
-                or confidence < float(self._config["classifier_threshold"])):
+        if confidence < float(self._config["classifier_threshold"]):
             return None
-        hint = self.commercial_hint(message.get(TEXT) or "")
-        return (self._config["commercial_intent"], f"classifier+hint:{hint}",
-                confidence) if hint else None
+        text = message.get(TEXT) or ""
+        if name == self._config["commercial_intent"]:
+            hint = self.commercial_hint(text)
+        elif name == self._config["offensive_intent"]:
+            hint = self.insult_hint(text)
+        else:
+            return None
+        return (name, f"classifier+hint:{hint}", confidence) if hint else None
 
     def _override(self, message: Message, intent_name: str, reason: str,
                   confidence: float = 1.0) -> None:

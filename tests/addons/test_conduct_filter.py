@@ -85,15 +85,21 @@ def test_a_rule_intent_of_the_classifier_alone_is_demoted(conduct, text, ranking
         # offensive is never taken from the classifier alone, however sure
         ("mi hijo me pega y me quita la plata",
          [("offensive", 0.99), ("faq", 0.01)], ("faq", 0.01)),
+        # a sure offensive and an insult word outside the lists' frames agree
+        ("esa alcaldia llena de inutiles no responde nunca",
+         [("offensive", 0.95), ("complex_request", 0.04)], ("offensive", 0.95)),
+        # the insult word, but the classifier is not sure
+        ("esa alcaldia llena de inutiles no responde nunca",
+         [("offensive", 0.6), ("complex_request", 0.39)], ("complex_request", 0.39)),
     ],
 )
-def test_a_sure_commercial_stands_only_with_a_hint(conduct, text, ranking, expected):
+def test_a_sure_rule_intent_stands_only_with_a_hint(conduct, text, ranking, expected):
     assert conduct.check(text) is None  # no list matches these
     message = classified(text, *ranking)
     conduct.process([message])
     intent = message.get("intent")
     assert (intent["name"], intent["confidence"]) == expected
-    if expected[0] == "commercial":
+    if expected[0] in ("commercial", "offensive"):
         assert message.get("conduct")["reason"].startswith("classifier+hint:")
     else:
         assert message.get("conduct") is None
