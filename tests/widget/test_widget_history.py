@@ -184,7 +184,7 @@ def test_a_malformed_body_is_400(client, body):
 @pytest.mark.parametrize("token", [
     "short", "../../version", "a" * 129, f"{SESSION}.{'A' * 43}",
     issue(SESSION, "another-secret-somewhere"),
-])
+], ids=["short", "path", "too-long", "bad-signature", "other-secret"])  # stable ids for xdist
 def test_a_forged_token_reads_nothing(client, token):
     response = client.post("/chat/history", json={"token": token})
     assert response.status_code == 401 and "error" in response.json
