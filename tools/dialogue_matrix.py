@@ -245,9 +245,9 @@ def fit_failures(turn: Turn, unclear: bool) -> list[Failure]:
     if unclear:
         # After the clarification, the question that was pending is asked again (P4,
         # protocol 3.4): it is about the earlier message, not this one.
-        said = list(responses)
-        first = next((i for i, r in enumerate(said) if r in CLARIFICATIONS), len(said))
-        wrong = [r for r in said[:first]
+        first = next((i for i, r in enumerate(responses) if r in CLARIFICATIONS),
+                     len(responses))
+        wrong = [r for r in responses[:first]
                  if r in UNDERSTOOD or r.startswith(FAQ_RESPONSE_PREFIX)]
         if wrong:
             failures.append(Failure(UNCLEAR, f"{turn.intent} answered {', '.join(wrong)}"))

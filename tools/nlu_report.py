@@ -48,7 +48,6 @@ from tools.conduct_report import (
     ConductReport,
     SetResult,
     conduct_report,
-    load_examples,
 )
 
 GOAL_SERVED = 0.95
@@ -593,10 +592,9 @@ def load_crossval(path: Path) -> dict[str, Any] | None:
 
 
 def training_examples(root: Path = Path(".")) -> list[TestMessage]:
-    """Every example of data/nlu, labelled (`faq/<topic>` whole), annotations taken out."""
-    return [TestMessage(example.text, example.label)
-            for path in sorted((root / "data" / "nlu").glob("*.yml"))
-            for example in load_examples(path, root)]
+    """Every example of data/nlu, read as the test sets are (`load_test_set`)."""
+    return [message for path in sorted((root / "data" / "nlu").glob("*.yml"))
+            for message in load_test_set(path)]
 
 
 def evaluate_all(model: Path, paths: list[Path],
