@@ -340,17 +340,25 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
                 return f"insult:{insults[0]}"
         return None
 
+    def _commercial_words(self, text: str) -> str:
+        """The plain words of the text, e-mail addresses and exceptions taken out."""
+        return self._lists.exceptions.mask(" ".join(words_of(_EMAIL.sub(" ", plain(text)))))
+
+    def _others_phone(self, text: str, words: str) -> bool:
+        """A phone number that the citizen does not give as their own (`own_contact.txt`)."""
+        return bool(_PHONE.search(text)) and not self._lists.own_contact.find(words)
+
     def commercial_reason(self, text: str) -> str | None:
         """What makes the text commercial, or None."""
         lists = self._lists
-        words = lists.exceptions.mask(" ".join(words_of(_EMAIL.sub(" ", plain(text)))))
+        words = self._commercial_words(text)
         cue = lists.commercial.find(words)
         if cue:
             return f"cue:{cue}"
         host = foreign_link(text, list(lists.allowed_domains))
         if host:
             return f"link:{host}"
-        if _PHONE.search(text) and not lists.own_contact.find(words):
+        if self._others_phone(text, words):
             cue = lists.phone_cues.find(words)
             if cue:
                 return f"phone:{cue}"
@@ -368,14 +376,13 @@ class ConductFilter(ConfigOnlyComponent, IntentClassifier):
 
     def commercial_hint(self, text: str) -> str | None:
         """A hint of commercial intent (`commercial_hints.txt`, a link, a phone), or None."""
-        plain_text = plain(text)
-        words = self._lists.exceptions.mask(" ".join(words_of(_EMAIL.sub(" ", plain_text))))
+        words = self._commercial_words(text)
         hint = self._lists.commercial_hints.find(words)
         if hint:
             return hint
-        if _LINK.search(plain_text):
+        if _LINK.search(plain(text)):
             return "link"
-        if _PHONE.search(text) and not self._lists.own_contact.find(words):
+        if self._others_phone(text, words):
             return "phone"
         return None
 
