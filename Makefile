@@ -7,7 +7,8 @@ PYTHON ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/tenjo.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard addons/*.py) rasa_runtime/faq_importer.py
+# The fact sheet is not trained on: the action server rereads it (issue 18).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' ! -name facts.yml 2>/dev/null) $(wildcard addons/*.py) rasa_runtime/faq_importer.py
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
@@ -19,7 +20,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
 .PHONY: help install train run run-scaled test test-fast lint check validate style coverage \
-	conversation-tests nlu-report nlu-crossval browser nginx widget agent demo-data forget purge \
+	conversation-tests readiness nlu-report nlu-crossval browser nginx widget agent demo-data forget purge \
 	bench clean
 
 help: ## List the commands
@@ -72,8 +73,12 @@ check: $(BIN)/.installed ## What an editor runs: data validation, style, coverag
 	echo "== rasa data validate"; $(BIN)/rasa data validate --quiet || status=1; \
 	echo "== style (tools/style_lint.py)"; $(BIN)/python -m tools.style_lint domain.yml || status=1; \
 	echo "== coverage (tools/coverage_check.py)"; $(BIN)/python -m tools.coverage_check || status=1; \
+	echo "== facts (tools/facts_check.py)"; $(BIN)/python -m tools.facts_check || status=1; \
 	if [ $$status -ne 0 ]; then echo "make check: problems found (file:line: item: rule above)"; fi; \
 	exit $$status
+
+readiness: $(BIN)/.installed ## Go-live checklist: pending facts, unchecked links, development settings (exit 0 when ready)
+	$(BIN)/python -m tools.readiness
 
 conversation-tests: $(MODEL) ## Conversation tests (tests/test_*_stories.yml) with rasa test
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/ --fail-on-prediction-errors --out results/conversations

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TenjoAction
+from content.answers import render_blocks, split_blocks
+from content.facts import Fact, FactSheetCache
 from actions.office_hours import (
     describe_next_opening,
     describe_schedule,
@@ -20,7 +23,6 @@ from actions.settings import Settings
 from store.metrics import PQRD_ESCALATION, record_event_safely
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_BLOCK_BREAK = re.compile(r"\n\s*\n")
 # A turn sends at most this many messages (issue 17; tools/style_lint.py keeps every FAQ
 # answer within it, with the satisfaction question that follows).
 MAX_TURN_MESSAGES = 4
@@ -42,7 +44,18 @@ def fill_slots(text: str, slots: dict[str, Any]) -> str:
 
 def blocks(text: str) -> list[str]:
     """A long answer split into the blocks separated by blank lines (protocol 3.1)."""
-    return [block.strip() for block in _BLOCK_BREAK.split(text) if block.strip()]
+    return split_blocks(text)
+
+
+_fact_sheets: dict[Path, FactSheetCache] = {}
+
+
+def current_facts(path: Path) -> dict[str, Fact]:
+    """The fact sheet at `path` as it is now (reread when the file changed)."""
+    cache = _fact_sheets.get(path)
+    if cache is None:
+        cache = _fact_sheets[path] = FactSheetCache(path)
+    return cache.facts()
 
 
 def messages_this_turn(tracker: Tracker) -> int:
@@ -70,19 +83,27 @@ def topic_words(domain: dict[str, Any], label: str) -> str | None:
 
 
 def say_faq(
-    dispatcher: CollectingDispatcher, domain: dict[str, Any], tracker: Tracker, label: str
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    tracker: Tracker,
+    label: str,
+    facts: dict[str, Fact],
 ) -> bool:
-    """Sends the answer of `faq/<topic>` block by block; False when it has none.
+    """Sends the answer of `faq/<topic>` block by block; False when nothing can be said.
+
+    The blocks are built from the fact sheet (content/answers.py): a pending fact is left
+    out and its block's alternative is said instead.
 
     After what the turn already said (the "Mucho gusto" of a name given before a pending
     question is answered), the last blocks share a message, so that with the satisfaction
     question the turn stays within `MAX_TURN_MESSAGES`.
     """
     text = response_text(domain, f"utter_{label}")
-    if not text:
+    said = render_blocks(fill_slots(text, tracker.slots), facts) if text else []
+    if not said:
         return False
     room = MAX_TURN_MESSAGES - 1 - messages_this_turn(tracker)
-    for block in fit(blocks(fill_slots(text, tracker.slots)), room):
+    for block in fit(said, room):
         dispatcher.utter_message(text=block)
     return True
 
@@ -114,7 +135,8 @@ def answer(
     settings: Settings,
 ) -> str:
     """Answers a certain label and returns the next step (see the `next_step` slot)."""
-    if label.startswith("faq/") and say_faq(dispatcher, domain, tracker, label):
+    if label.startswith("faq/") and say_faq(dispatcher, domain, tracker, label,
+                                             current_facts(settings.facts_path)):
         return "ask_satisfaction"
     if label == "ask_hours":
         say_office_hours(dispatcher, settings)

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABCMeta, abstractmethod
 from datetime import datetime
+from typing import Any
 
-from rasa_sdk import Action
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 
 from actions.office_hours import is_open
 from actions.settings import Settings, environment_settings, environment_settings_or_exit
 from store.clock import system_clock
 
 NEXT_STEP = "next_step"
+# True from the session's start until the first name prompt has been read: that prompt
+# carries the personal-data notice (Ley 1581 de 2012; a conditional variation of
+# `utter_ask_name` in domain.yml), and later prompts do not repeat it.
+DATA_NOTICE_SLOT = "data_notice_pending"
+
+
+def notice_was_read(tracker: Tracker, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`events`, closed by SlotSet(data_notice_pending, False) once the notice went out:
+    the slot is still True and `utter_ask_name` ran in this session (and the action did
+    not set the slot itself, as the session start does)."""
+    if not tracker.get_slot(DATA_NOTICE_SLOT):
+        return events
+    if any(e.get("event") == "slot" and e.get("name") == DATA_NOTICE_SLOT for e in events):
+        return events
+    asked = False
+    for event in tracker.events:
+        if event.get("event") == "session_started":
+            asked = False
+        elif event.get("event") == "action" and event.get("name") == "utter_ask_name":
+            asked = True
+    return [*events, SlotSet(DATA_NOTICE_SLOT, False)] if asked else events
 
 
 class TenjoAction(Action, metaclass=ABCMeta):
@@ -23,6 +47,19 @@ class TenjoAction(Action, metaclass=ABCMeta):
     @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every action's `run` also closes the data notice once it was read."""
+        super().__init_subclass__(**kwargs)
+        run = cls.__dict__.get("run")
+        if run is None:
+            return
+
+        @functools.wraps(run)
+        async def run_and_close_notice(self, dispatcher, tracker, domain):  # noqa: ANN001
+            return notice_was_read(tracker, await run(self, dispatcher, tracker, domain))
+
+        cls.run = run_and_close_notice
 
     def __init__(self, settings: Settings | None = None) -> None:
         """`settings` is for tests; the action server passes none.

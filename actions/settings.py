@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import settings as shared
 from actions.office_hours import Schedule, supported_country
@@ -21,6 +22,8 @@ class Settings:
 
     pqrd_url: str = DEFAULTS["pqrd_url"]
     survey_url: str = DEFAULTS["survey_url"]
+    data_policy_url: str = DEFAULTS["data_policy_url"]
+    facts_path: Path = DEFAULTS["facts_path"]
     schedule: Schedule = field(default_factory=Schedule)
     inactivity_prompt_seconds: int = DEFAULTS["inactivity_prompt_seconds"]
     inactivity_close_seconds: int = DEFAULTS["inactivity_close_seconds"]
@@ -34,6 +37,8 @@ class Settings:
         return cls(
             pqrd_url=values.pqrd_url,
             survey_url=values.survey_url,
+            data_policy_url=values.data_policy_url,
+            facts_path=values.facts_path,
             schedule=Schedule.from_values(
                 shifts=values.office_shifts,
                 weekdays=values.office_weekdays,

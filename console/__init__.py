@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, redirect, url_for
@@ -18,9 +20,22 @@ __all__ = ["ConsoleSettings", "RelayError", "create_app"]
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None) -> Flask:
-    """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`."""
-    from console import auth, followups, handoffs, health, metrics, queue, reports, security, widget
+def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None,
+               probe_link: Callable[[str], str] | None = None) -> Flask:
+    """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`;
+    `probe_link` tries the links of the go-live checklist (default: over the network)."""
+    from console import (
+        auth,
+        followups,
+        handoffs,
+        health,
+        metrics,
+        queue,
+        readiness,
+        reports,
+        security,
+        widget,
+    )
 
     settings = settings or ConsoleSettings.from_env()
     app = Flask(__name__, static_url_path="/console/static")
@@ -42,7 +57,10 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     )
     app.json.ensure_ascii = False
     texts = DomainTexts.load(settings.domain_path, settings.pqrd_url, settings.survey_url)
-    app.extensions[EXTENSION] = Services(settings, relay or RasaRelay(settings), texts)
+    services = Services(settings, relay or RasaRelay(settings), texts)
+    if probe_link is not None:
+        services = dataclasses.replace(services, probe_link=probe_link)
+    app.extensions[EXTENSION] = services
     app.teardown_appcontext(close_db)
     app.add_template_filter(duration, "duration")
     CSRFProtect(app)
@@ -54,6 +72,7 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     app.register_blueprint(handoffs.blueprint)
     app.register_blueprint(followups.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(readiness.blueprint)
     widget.install(app, settings)  # the citizens' widget: /, /widget.js, /chat/…, /reglas
     app.add_url_rule("/console", "console_root", lambda: redirect(url_for("queue.index")))
     return app

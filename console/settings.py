@@ -53,6 +53,9 @@ class ConsoleSettings:
     pqrd_url: str = DEFAULTS["pqrd_url"]
     survey_url: str = DEFAULTS["survey_url"]
     domain_path: Path = DEFAULTS["domain_path"]
+    # The fact sheet and the data-policy link, for the go-live checklist (issue 18).
+    facts_path: Path = DEFAULTS["facts_path"]
+    data_policy_url: str = DEFAULTS["data_policy_url"]
     web_host: str = DEFAULTS["web_host"]
     web_port: int = DEFAULTS["web_port"]
     # The citizens' widget: where its socket.io client reaches Rasa ("" = the host of the
@@ -108,6 +111,8 @@ class ConsoleSettings:
             pqrd_url=values.pqrd_url,
             survey_url=values.survey_url,
             domain_path=values.domain_path,
+            facts_path=values.facts_path,
+            data_policy_url=values.data_policy_url,
             web_host=values.web_host,
             web_port=values.web_port,
             rasa_port=values.rasa_port,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import current_app, g, jsonify, render_template, request
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from console.relay import Relay
 from console.scripts import DomainTexts
 from console.settings import ConsoleSettings
+from content.readiness import probe_url
 from store.db import session_for
 
 EXTENSION = "tenjo_console"
@@ -25,6 +28,8 @@ class Services:
     settings: ConsoleSettings
     relay: Relay
     texts: DomainTexts
+    # Tries a link for the go-live checklist (tests pass their own).
+    probe_link: Callable[[str], str] = partial(probe_url, timeout=3.0)
 
 
 def services() -> Services:

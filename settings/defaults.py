@@ -28,6 +28,7 @@ DEFAULT_ENDPOINTS = "endpoints.yml"
 SCALED_ENDPOINTS = "endpoints.scaled.yml"
 
 DEFAULT_DOMAIN_PATH = ROOT / "domain.yml"
+DEFAULT_FACTS_PATH = ROOT / "data" / "facts.yml"
 DEFAULT_MAIL_OUTBOX = ROOT / "var" / "outbox"
 DEFAULT_SMTP_FROM = "Alcaldía de Tenjo - CISAT <chat@localhost>"
 SMTP_TLS_MODES = ("starttls", "ssl", "none")

@@ -29,6 +29,7 @@ from settings.defaults import (
     DEFAULT_DATABASE_URL,
     DEFAULT_DOMAIN_PATH,
     DEFAULT_ENDPOINTS,
+    DEFAULT_FACTS_PATH,
     DEFAULT_HOLIDAY_COUNTRY,
     DEFAULT_MAIL_OUTBOX,
     DEFAULT_MAX_MESSAGE_CHARS,
@@ -105,6 +106,8 @@ class Settings:
     sanic_host: str = ""
     pqrd_url: str = DEFAULT_PQRD_URL
     survey_url: str = DEFAULT_SURVEY_URL
+    data_policy_url: str = ""
+    facts_path: Path = DEFAULT_FACTS_PATH
     office_shifts: tuple[tuple[time, time], ...] = p.shifts("OFFICE_SHIFTS", DEFAULT_OFFICE_SHIFTS)
     office_weekdays: frozenset[int] = p.weekdays("OFFICE_WEEKDAYS", DEFAULT_OFFICE_WEEKDAYS)
     holiday_country: str = DEFAULT_HOLIDAY_COUNTRY
@@ -304,6 +307,13 @@ VARIABLES: tuple[Variable, ...] = (
              "actions, web app"),
     Variable("SURVEY_URL", "survey_url", p.web_url, "the satisfaction survey the bot links to",
              "encuesta", "actions, web app"),
+    Variable("DATA_POLICY_URL", "data_policy_url", p.web_url,
+             "the municipality's personal-data policy (Ley 1581 de 2012), linked before the "
+             "name is asked; empty: the notice points to the website", "politica",
+             "actions, web app", default_text="(empty)"),
+    Variable("FACTS_PATH", "facts_path", p.path,
+             "the fact sheet the answers are built from (reread when it changes)", None,
+             "actions, web app"),
     Variable("OFFICE_SHIFTS", "office_shifts", p.shifts,
              "staffed hours of the chat, Bogotá time", "8am-12pm", ACTIONS,
              default_text=DEFAULT_OFFICE_SHIFTS),

@@ -1,5 +1,7 @@
 """FAQ answers in blocks, office hours (P13), P5 paraphrase and pending questions."""
 
+import dataclasses
+
 import pytest
 from rasa_sdk.events import SlotSet
 
@@ -21,12 +23,9 @@ from tests.builders import (
 )
 
 STAFFED = "2026-12-01T09:00:00-05:00"  # Tuesday morning
-TOPICS = [
-    "impuesto_predial", "industria_comercio", "certificado_residencia", "sisben",
-    "licencia_construccion", "uso_suelo", "paz_salvo", "estratificacion", "nomenclatura",
-    "ubicacion_contacto", "programas_sociales", "comisaria_familia", "inspeccion_policia",
-    "empleo", "cupos_escolares", "afiliacion_salud", "estado_pqrd",
-]
+# Every FAQ topic the domain answers (a new topic is covered without editing this file).
+TOPICS = sorted(name.removeprefix("utter_faq/") for name in load_domain()["responses"]
+                if name.startswith("utter_faq/"))
 
 
 def test_blocks_split_on_blank_lines():
@@ -38,13 +37,62 @@ def test_fill_slots_leaves_unknown_placeholders():
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_every_topic_answers_in_blocks_with_links_filled(topic):
+def test_every_topic_answers_in_blocks_with_links_and_facts_filled(topic):
     _, messages = run(ActionAnswerFaq(settings_at(STAFFED)),
                       [*start(), faq("pregunta", topic)])
     texts = [m["text"] for m in messages]
     assert 2 <= len(texts) <= MAX_TURN_MESSAGES - 1  # the satisfaction question follows
-    assert all("{" not in t for t in texts)
+    assert all("{" not in t and "||" not in t for t in texts)
     assert topic_words(load_domain(), f"faq/{topic}")
+
+
+def test_thirty_topics_at_least():
+    assert len(TOPICS) >= 30
+
+
+SHEET = """facts:
+  tenjo_website:
+    value: "www.tenjo.example"
+    status: confirmed
+    scope: tenjo
+    description: Sitio
+    source: acta
+    source_kind: official
+    confirmed_by: Ana
+    confirmed_on: 2026-12-06
+  comisaria_contact:
+    value: "{contact}"
+    status: {status}
+    scope: tenjo
+    description: Comisaría
+    source: acta
+    source_kind: official
+    confirmed_by: Ana
+    confirmed_on: 2026-12-06
+"""
+
+
+def comisaria_answer(tmp_path, contact: str, status: str) -> str:
+    sheet = tmp_path / "facts.yml"
+    sheet.write_text(SHEET.format(contact=contact, status=status), encoding="utf-8")
+    settings = dataclasses.replace(settings_at(STAFFED), facts_path=sheet)
+    _, messages = run(ActionAnswerFaq(settings), [*start(), faq("comisaria", "comisaria_familia")])
+    return "\n".join(m["text"] for m in messages)
+
+
+def test_a_pending_fact_is_left_out_and_its_alternative_said(tmp_path):
+    text = comisaria_answer(tmp_path, "Calle 1", "pending")
+    assert "Calle 1" not in text and "www.tenjo.example" in text
+    assert "confirm" not in text  # never a hedge about our data
+
+
+def test_a_confirmed_fact_is_said_from_the_sheet_as_it_is_now(tmp_path):
+    assert "Calle 1" not in comisaria_answer(tmp_path, "Calle 1", "pending")
+    text = comisaria_answer(tmp_path, "Calle 1 # 2-3, teléfono 601 000 0000", "confirmed")
+    assert "La Comisaría de Familia de Tenjo atiende en Calle 1 # 2-3, teléfono 601 000 0000." \
+        in text
+    # the pending sheet's fallback (website) is gone: the first alternative was said
+    assert "consulte el sitio web" not in text
 
 
 def test_faq_without_a_topic_asks_for_detail():

@@ -40,6 +40,8 @@ def test_make_check_reports_each_kind_of_planted_error(project):
     # coverage: an orphan response
     text = text.replace("  utter_iamabot:\n",
                         "  utter_never_used:\n  - text: Nadie dice esto.\n\n  utter_iamabot:\n", 1)
+    # facts: an answer names a fact the sheet does not have
+    text = text.replace("en {fact:sisben_portal}", "en {fact:sisben_web_planted}", 1)
     domain.write_text(text, encoding="utf-8")
     # validation: a rule with an intent the domain does not list
     (project / "data/rules/planted.yml").write_text(
@@ -52,6 +54,7 @@ def test_make_check_reports_each_kind_of_planted_error(project):
     assert "not_in_the_domain" in output
     assert "utter_faq/sisben: no-exclamation" in output
     assert "utter_never_used: orphan-response" in output
+    assert "utter_faq/sisben: fact-unknown: el hecho 'sisben_web_planted'" in output
     assert "make check: problems found" in output
 
 

@@ -1,0 +1,61 @@
+"""The go-live checklist in the console: the same items as `make readiness`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from console_support import Console
+
+from console import create_app
+from console.readiness import settings_environment
+from content.readiness import REACHABLE, UNREACHABLE, checklist
+from tools.readiness import render
+
+SHEET = """facts:
+  cisat_phone:
+    value: ''
+    status: pending
+    scope: tenjo
+    description: Teléfono del CISAT
+"""
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "facts.yml").write_text(SHEET, encoding="utf-8")
+    return tmp_path
+
+
+def test_anonymous_visitors_are_sent_to_the_login(app):
+    response = app.test_client().get("/console/readiness")
+    assert response.status_code in (302, 401)
+
+
+def test_the_page_lists_the_same_items_as_the_command(settings, relay, agents, files):
+    settings = dataclasses.replace(settings, facts_path=files / "facts.yml")
+    probe = {settings.pqrd_url: UNREACHABLE}.get
+    app = create_app(settings, relay=relay, probe_link=lambda url: probe(url, REACHABLE))
+    browser = Console(app)
+    browser.login("ana")
+    page = browser.client.get("/console/readiness").get_data(as_text=True)
+    items = checklist(settings.facts_path, settings.domain_path,
+                      settings_environment(settings), probe=lambda url: probe(url, REACHABLE))
+    assert items, "a development configuration always has something to do"
+    for item in items:
+        assert f'data-subject="{item.subject}"' in page
+    assert "PQRD_URL" in page and "responde con un error" in page
+    assert f"{sum(i.blocks for i in items)} punto(s) bloquean" in page
+    assert "Salida a producción" in page
+    # the command prints the same subjects
+    text = render(items)
+    assert all(item.subject in text for item in items)
+
+
+def test_a_pending_fact_shows_the_topics_it_weakens(settings, relay, agents, files):
+    settings = dataclasses.replace(settings, facts_path=files / "facts.yml")
+    app = create_app(settings, relay=relay, probe_link=lambda url: REACHABLE)
+    browser = Console(app)
+    browser.login("ana")
+    page = browser.client.get("/console/readiness").get_data(as_text=True)
+    assert 'data-subject="cisat_phone"' in page and "faq/ubicacion_contacto" in page
