@@ -10,8 +10,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import TenjoAction
-from content.answers import render_blocks, split_blocks
-from content.facts import Fact, FactSheetCache
 from actions.office_hours import (
     describe_next_opening,
     describe_schedule,
@@ -20,6 +18,8 @@ from actions.office_hours import (
     to_bogota,
 )
 from actions.settings import Settings
+from content.answers import render_blocks, split_blocks
+from content.facts import Fact, FactSheetCache
 from store.metrics import PQRD_ESCALATION, record_event_safely
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -70,11 +70,13 @@ def messages_this_turn(tracker: Tracker) -> int:
 
 
 def fit(parts: list[str], room: int) -> list[str]:
-    """The blocks in at most `room` messages (at least one): the last ones joined."""
+    """The blocks in at most `room` messages (at least one): the last ones joined by a
+    line break (a blank line would not do: Rasa's channels send each part of a text
+    between blank lines as a message of its own)."""
     room = max(room, 1)
     if len(parts) <= room:
         return parts
-    return [*parts[: room - 1], "\n\n".join(parts[room - 1 :])]
+    return [*parts[: room - 1], "\n".join(parts[room - 1 :])]
 
 
 def topic_words(domain: dict[str, Any], label: str) -> str | None:

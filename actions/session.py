@@ -15,8 +15,6 @@ from content.facts import Fact
 from store.metrics import CONVERSATION_STARTED, record_event_safely
 
 
-
-
 def data_policy_link(policy_url: str, facts: dict[str, Fact]) -> str:
     """Where the notice before the name sends the citizen: DATA_POLICY_URL, or while it
     is unset the website of the fact sheet."""

@@ -139,3 +139,30 @@ class FactSheetCache:
                 self.error = str(error)
             self._stamp = stamp
         return self._facts
+
+
+def update_fact(path: Path | str, key: str, changes: Mapping[str, str]) -> Fact:
+    """Changes fields of one fact in the sheet at `path`, keeping the rest of the file as
+    written (comments, order); FactSheetError, with the file untouched, when the key is
+    unknown or the result would break the schema. Returns the fact as written."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    path = Path(path)
+    round_trip = YAML()
+    round_trip.width = 4096  # long descriptions stay on one line
+    round_trip.preserve_quotes = True
+    document = round_trip.load(path.read_text(encoding="utf-8"))
+    entries = (document or {}).get("facts") or {}
+    if key not in entries:
+        raise FactSheetError(f"no hay un hecho con la clave {key!r}")
+    for field, value in changes.items():
+        if field not in FIELDS:
+            raise FactSheetError(f"{key}: campo desconocido {field!r}")
+        entries[key][field] = value
+    buffer = io.StringIO()
+    round_trip.dump(document, buffer)
+    fact = parse_fact_sheet(buffer.getvalue())[key]
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return fact

@@ -92,7 +92,7 @@ def link_items(links: Mapping[str, str], probe: Probe) -> list[Item]:
     """Each link that is missing, unreachable or could not be checked."""
     names = [name for name, url in links.items() if url]
     with ThreadPoolExecutor(max_workers=max(len(names), 1)) as pool:
-        verdicts = dict(zip(names, pool.map(lambda name: probe(links[name]), names)))
+        verdicts = dict(zip(names, pool.map(lambda name: probe(links[name]), names), strict=True))
     items = []
     for name, url in links.items():
         if not url:

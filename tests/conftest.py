@@ -126,8 +126,12 @@ def live_stack(tmp_path_factory, overrides: dict[str, str] | None = None
     clock_file = folder / "now.txt"
     clock_file.write_text(STAFFED)
     database_url = f"sqlite:///{folder}/app.db"
+    # A copy of the fact sheet, so that a test may confirm a fact in the running stack.
+    facts = folder / "facts.yml"
+    facts.write_text((ROOT / "data" / "facts.yml").read_text(encoding="utf-8"), encoding="utf-8")
     web_port = free_port()
     env = stack_env({
+        "FACTS_PATH": str(facts),
         "RASA_PORT": free_port(),
         "ACTIONS_PORT": free_port(),
         "WEB_PORT": web_port,

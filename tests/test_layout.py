@@ -76,3 +76,13 @@ def test_channels_holds_only_the_channels_and_their_guards():
     assert {p.stem for p in modules("channels")} == {
         "__init__", "client_limits", "commands", "guard", "message_ids", "rest", "session_tokens",
         "socketio"}
+
+
+def test_the_editors_guide_lists_every_topic_with_its_file():
+    import re
+
+    guide = (ROOT / "docs" / "editores.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "data" / "nlu").glob("faq_*.yml")):
+        row = next((line for line in guide.splitlines() if f"(`{path.name}`)" in line), "")
+        for topic in re.findall(r"(?m)^- intent: faq/(\w+)", path.read_text(encoding="utf-8")):
+            assert f"`{topic}`" in row, f"docs/editores.md: {topic} ({path.name})"

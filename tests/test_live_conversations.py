@@ -6,12 +6,15 @@ These check the exact words of the protocol's scripts, which `rasa test` cannot 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 import socketio
 
+from content.facts import update_fact
 from store.db import session_for
 from store.moderation import moderation_records
+from tests.protocol_texts import DATA_NOTICE
 
 pytestmark = pytest.mark.stack
 
@@ -28,7 +31,7 @@ FAREWELL = (
     "e idoneidad, con el fin de implementar las mejoras a las que haya lugar."
 )
 PQRD_SCRIPT = (
-    "Le ofrezco disculpas, pero para responder su consulta, se necesita tiempo adicional. Lo "
+    "Le ofrezco disculpas, pero para responder su consulta, se necesita tiempo adicional. Le "
     "invito a presentar su inquietud a través de nuestra página web y en el menor tiempo posible "
     "recibirá respuesta. Por favor ingrese a este enlace:\n"
     "http://www.tenjo-cundinamarca.gov.co/Ciudadanos/Paginas/PQRD-Identificacion.aspx"
@@ -40,7 +43,7 @@ WARNING = (
 
 
 def test_happy_path_greeting_name_answer_satisfaction_farewell(live, sender):
-    assert live.texts(sender, "hola buenos dias") == [GREETING_MORNING, ASK_NAME]
+    assert live.texts(sender, "hola buenos dias") == [GREETING_MORNING, DATA_NOTICE, ASK_NAME]
     assert live.texts(sender, "me llamo Ana María") == ["Mucho gusto, Ana María.", HOW_CAN_HELP]
     answer = live.texts(sender, "como pago el impuesto predial de mi casa")
     assert answer[0].startswith("Sobre el impuesto predial")
@@ -51,7 +54,7 @@ def test_happy_path_greeting_name_answer_satisfaction_farewell(live, sender):
 
 def test_question_first_is_answered_after_the_name(live, sender):
     assert live.texts(sender, "buenas, como saco el certificado de residencia") == [
-        GREETING_MORNING, ASK_NAME]
+        GREETING_MORNING, DATA_NOTICE, ASK_NAME]
     reply = live.texts(sender, "pedro")
     assert reply[0] == "Mucho gusto, Pedro."
     assert reply[1].startswith("Sobre el certificado de residencia")
@@ -121,7 +124,9 @@ def test_bot_challenge_and_chat_rules(live, sender):
     assert live.texts(sender, "usted es un robot?")[0].startswith(
         "Soy el asistente virtual de la Alcaldía Municipal de Tenjo.")
     rules = live.texts(sender, "cuales son las reglas del chat")
-    assert len(rules) == 2 and "mensajes comerciales" in rules[1]
+    assert len(rules) == 3 and "mensajes comerciales" in rules[1]
+    assert "responsabilidad civil y penal" in rules[0]
+    assert "modificar las reglas de uso" in rules[2]
 
 
 async def socketio_exchange(url: str, token: str, messages: list[str]) -> list[list[str]]:
@@ -157,4 +162,28 @@ async def socketio_exchange(url: str, token: str, messages: list[str]) -> list[l
 def test_socketio_channel_with_session_persistence(live, sender):
     replies = asyncio.run(socketio_exchange(live.rasa_url, live.token_of(sender),
                                             ["hola", "me llamo Rosa"]))
-    assert replies == [[GREETING_MORNING, ASK_NAME], ["Mucho gusto, Rosa.", HOW_CAN_HELP]]
+    assert replies == [[GREETING_MORNING, DATA_NOTICE, ASK_NAME],
+                       ["Mucho gusto, Rosa.", HOW_CAN_HELP]]
+
+
+def test_a_fact_confirmed_in_the_sheet_reaches_the_next_answer_without_a_restart(live, sender):
+    """Issue 18: facts live in data/facts.yml; the action server rereads it."""
+    sheet = Path(live.env["FACTS_PATH"])
+    original = sheet.read_text(encoding="utf-8")
+    question = "donde queda la alcaldia y cual es el telefono"
+    live.texts(sender, "hola")
+    live.texts(sender, "soy Ana")
+    before = "\n".join(live.texts(sender, question))
+    assert "sección de transparencia" in before and "Carrera 99" not in before
+    try:
+        update_fact(sheet, "cisat_address", {
+            "value": "Carrera 99 # 9-99", "status": "confirmed", "source": "acta de prueba",
+            "source_kind": "official", "confirmed_by": "Prueba", "confirmed_on": "2026-12-06"})
+        other = f"{sender}-2"
+        live.texts(other, "hola")
+        live.texts(other, "soy Luis")
+        after = "\n".join(live.texts(other, question))
+        assert "El CISAT queda en Carrera 99 # 9-99." in after
+        assert "no está confirmad" not in after
+    finally:
+        sheet.write_text(original, encoding="utf-8")

@@ -12,6 +12,7 @@ from store.followups import follow_ups_of
 from store.handoffs import latest_handoff, messages_after, open_handoff
 from store.models import FollowUp, HandoffMessage
 from tests.live_clients import ConsoleAgent, SocketCitizen
+from tests.protocol_texts import ASK_NAME
 
 pytestmark = pytest.mark.stack
 
@@ -48,7 +49,7 @@ def citizen(live, sender):
     """A citizen on socket.io who gave a name and asked for an agent at a staffed time."""
     client = SocketCitizen(live.rasa_url, sender)
     try:
-        assert client.say("hola")[-1] == "¿Me puede indicar su nombre, por favor?"
+        assert client.say("hola")[-1] == ASK_NAME
         assert client.say("me llamo Ana")[-1] == "¿En qué le puedo ayudar?"
         queued = client.say("quiero hablar con un funcionario por lo del impuesto predial")
         assert queued[0] == P6

@@ -14,6 +14,7 @@ import pytest
 
 from channels.guard import EMPTY, TOO_FAST
 from tests.live_clients import NOT_A_BROWSER, SocketCitizen
+from tests.protocol_texts import DATA_NOTICE
 
 pytestmark = pytest.mark.stack
 
@@ -56,7 +57,8 @@ def test_rest_empty_or_oversized_gets_a_polite_answer(live, sender, message, exp
                            token=live.token_of(sender))
     assert status == 200
     assert [t for t in texts_of(payload) if expected in t]
-    assert live.texts(sender, "hola") == [GREETING, ASK_NAME], "the conversation goes on"
+    assert live.texts(sender, "hola") == [GREETING, DATA_NOTICE, ASK_NAME], \
+        "the conversation goes on"
 
 
 @pytest.mark.parametrize(
@@ -92,7 +94,7 @@ def test_rest_flood_is_slowed_politely_and_others_are_served(live, sender):
                              .encode(), token=token)[1]) for i in range(50)]
     slowed = [a for a in answers if a == [TOO_FAST]]
     assert len(slowed) >= 30
-    assert live.texts(f"{sender}-neighbour", "hola") == [GREETING, ASK_NAME]
+    assert live.texts(f"{sender}-neighbour", "hola") == [GREETING, DATA_NOTICE, ASK_NAME]
 
 
 def test_socketio_bad_payloads_and_ids_do_not_break_the_channel(live, sender):
@@ -163,7 +165,7 @@ def test_a_known_session_id_gives_a_stranger_nothing(live, sender):
         stranger.emit("session_request", {"session_id": sender})
         assert confirmed.get(timeout=15) == f"{sender}-stranger", "bound to its own token"
         stranger.emit("user_uttered", {"message": "me llamo Intruso", "session_id": sender})
-        assert victim.say("hola") == [GREETING, ASK_NAME]
+        assert victim.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
         assert victim.say("me llamo Rosa")[0] == "Mucho gusto, Rosa."
         said = [e["text"] for e in live.tracker(sender)["events"] if e["event"] == "user"]
         assert "me llamo Intruso" not in said, "the stranger could not write into the chat"

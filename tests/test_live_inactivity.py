@@ -22,6 +22,7 @@ from store.activity import activity_of
 from store.db import session_for
 from tests.conftest import STAFFED, free_port
 from tests.live_clients import SocketCitizen
+from tests.protocol_texts import ASK_NAME
 from tools.stack import Stack, stack_env
 
 pytestmark = pytest.mark.stack
@@ -106,7 +107,7 @@ def citizen(quiet, sender) -> Iterator[SocketCitizen]:
 
 def test_prompt_then_close_reach_the_citizen_through_the_other_process(quiet, sender, citizen):
     sent = time.monotonic()
-    assert citizen.say("hola")[-1] == "¿Me puede indicar su nombre, por favor?"
+    assert citizen.say("hola")[-1] == ASK_NAME
     assert citizen.wait_for(PROMPT, timeout=20) == [PROMPT]
     assert time.monotonic() - sent >= 3.5, "not before the silence of the setting (4 s)"
     assert citizen.wait_for(CLOSED, timeout=20) == [CLOSED]

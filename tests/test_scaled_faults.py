@@ -27,6 +27,7 @@ from store.handoffs import latest_handoff
 from store.models import ConversationActivity
 from tests import live_clients as clients
 from tests.live_clients import ConsoleAgent, SocketCitizen, replica_for
+from tests.protocol_texts import DATA_NOTICE, NOTICE_AND_ASK_NAME
 
 pytestmark = pytest.mark.stack
 
@@ -178,7 +179,7 @@ def waiting_in_queue(scaled, sender: str) -> bool:
 
 def up_to_satisfaction(citizen: Citizen) -> None:
     """Greeting, name, one question: the satisfaction question is pending."""
-    assert citizen.say("hola") == [GREETING, ASK_NAME]
+    assert citizen.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     assert citizen.say("me llamo Rosa") == ["Mucho gusto, Rosa.", HOW_CAN_HELP]
     assert citizen.say(PREDIAL)[-1] == SATISFACTION
 
@@ -206,9 +207,10 @@ def test_two_messages_of_one_citizen_on_two_replicas_are_handled_in_order(scaled
     second.start()
     first.join(120)
     second.join(120)
-    assert replies == {"hola": [GREETING, ASK_NAME],
+    assert replies == {"hola": [GREETING, DATA_NOTICE, ASK_NAME],
                        "me llamo Rosa": ["Mucho gusto, Rosa.", HOW_CAN_HELP]}
-    assert bot_texts(scaled, sender) == [GREETING, ASK_NAME, "Mucho gusto, Rosa.", HOW_CAN_HELP]
+    assert bot_texts(scaled, sender) == [GREETING, NOTICE_AND_ASK_NAME, "Mucho gusto, Rosa.",
+                                         HOW_CAN_HELP]
 
 
 def test_a_killed_rasa_server_the_conversation_goes_on_on_the_other(scaled, citizen_on):
@@ -227,7 +229,7 @@ def test_a_message_in_flight_when_its_rasa_server_dies_is_answered_once(scaled, 
     """Killed mid-turn (the action servers frozen to hold the turn open): the widget's
     resend after reconnecting is answered by the other replica, once."""
     citizen = citizen_on("rasa-b")
-    assert citizen.say("hola") == [GREETING, ASK_NAME]
+    assert citizen.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     assert citizen.say("me llamo Rosa") == ["Mucho gusto, Rosa.", HOW_CAN_HELP]
     message = {"message": PREDIAL, "session_id": citizen.session_id,
                "metadata": {"client_message_id": uuid.uuid4().hex}}
@@ -271,7 +273,7 @@ def test_no_action_server_a_polite_message_then_recovery(scaled, citizen_on):
     """Stock Rasa answers nothing; here the citizen is told at once, and the next
     message after an action server returns is answered normally."""
     citizen = citizen_on()
-    assert citizen.say("hola") == [GREETING, ASK_NAME]
+    assert citizen.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     assert citizen.say("me llamo Rosa") == ["Mucho gusto, Rosa.", HOW_CAN_HELP]
     scaled.kill("actions-a")
     scaled.kill("actions-b")
@@ -290,11 +292,11 @@ def test_no_action_server_a_polite_message_then_recovery(scaled, citizen_on):
 
 def test_a_killed_console_the_queue_and_the_timers_survive(scaled, citizen_on):
     waiting = citizen_on()
-    assert waiting.say("hola") == [GREETING, ASK_NAME]
+    assert waiting.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     assert waiting.say("me llamo Ana") == ["Mucho gusto, Ana.", HOW_CAN_HELP]
     assert waiting.say("quiero hablar con un funcionario")[0] == P6
     idle = citizen_on()
-    assert idle.say("hola") == [GREETING, ASK_NAME]
+    assert idle.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     scaled.kill("web")
     backdate_silence(scaled, idle.session_id, 3600)  # falls due while nobody sweeps
     scaled.restart("web")
@@ -310,7 +312,7 @@ def test_everything_restarted_the_conversations_go_on(scaled, citizen_on):
     waiting.say("me llamo Ana")
     assert waiting.say("quiero hablar con un funcionario")[0] == P6
     idle = citizen_on()
-    assert idle.say("hola") == [GREETING, ASK_NAME]
+    assert idle.say("hola") == [GREETING, DATA_NOTICE, ASK_NAME]
     for name in list(scaled.processes):
         scaled.kill(name)
     backdate_silence(scaled, idle.session_id, 3600)

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from tests import live_clients as clients
 from tests.live_clients import SocketCitizen, replica_for
+from tests.protocol_texts import DATA_NOTICE, NOTICE_AND_ASK_NAME
 from tools.scaled import ScaledStack
 
 pytestmark = pytest.mark.stack
@@ -74,7 +75,7 @@ def test_the_metrics_are_not_public(scaled):
 
 def test_a_rest_message_through_nginx_is_answered(scaled):
     session_id, token = new_session(scaled)
-    assert rest_texts(scaled, session_id, token, "hola") == [GREETING, ASK_NAME]
+    assert rest_texts(scaled, session_id, token, "hola") == [GREETING, DATA_NOTICE, ASK_NAME]
 
 
 def test_the_web_app_reads_the_tracker_through_nginx(scaled):
@@ -83,7 +84,8 @@ def test_the_web_app_reads_the_tracker_through_nginx(scaled):
     response = requests.post(f"{scaled.front_url}/chat/history", json={"token": token},
                              headers={"Origin": scaled.front_url}, timeout=30)
     assert response.status_code == 200, response.text
-    assert [m["text"] for m in response.json() if m["author"] == "bot"] == [GREETING, ASK_NAME]
+    bot = [m["text"] for m in response.json() if m["author"] == "bot"]
+    assert bot == [GREETING, DATA_NOTICE, ASK_NAME]
 
 
 def test_the_tracker_is_in_postgresql(scaled):
@@ -100,7 +102,7 @@ def test_the_tracker_is_in_postgresql(scaled):
         engine.dispose()
     bot_texts = [json.loads(data).get("text") for kind, data in rows if kind == "bot"]
     assert "user" in [kind for kind, _ in rows]
-    assert bot_texts[-2:] == [GREETING, ASK_NAME]
+    assert bot_texts[-2:] == [GREETING, NOTICE_AND_ASK_NAME]  # one stored text
 
 
 def test_two_tabs_land_on_two_replicas_and_stay_there(scaled):

@@ -4,8 +4,9 @@
 
 Checks that every intent and FAQ topic of the interface contract (and every other
 FAQ topic in `data/nlu/`) has an answer (`utter_faq/<topic>` and its plain words
-`utter_topic_faq_<topic>`) and enough training examples; that no response is an
-orphan (used by no rule, story or action, and of no known convention); and that
+`utter_topic_faq_<topic>`) and enough training examples (50 for a topic, 20 for an
+intent); that no response is an orphan (used by no rule, story or action, and of no
+known convention); and that
 no example (normalised: case, accents, punctuation) is in two intents. Each
 problem is printed as ``file:line: item: rule: message``; exit code 1 when any.
 """
@@ -46,6 +47,8 @@ CONVENTION_PREFIXES = ("utter_topic_",)
 # Code that says responses by name: the actions, and the console's canned scripts (A3).
 CODE_FOLDERS = ("actions", "console")
 MIN_EXAMPLES = 20
+# An FAQ topic needs more: it competes with 29 others and with complex_request (issue 18).
+MIN_FAQ_EXAMPLES = 50
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _WORD = re.compile(r"[a-z0-9ñ]+")
@@ -116,7 +119,8 @@ def used_responses(root: Path) -> set[str]:
     return used
 
 
-def check(root: Path, min_examples: int = MIN_EXAMPLES) -> list[Problem]:
+def check(root: Path, min_examples: int = MIN_EXAMPLES,
+          min_faq_examples: int = MIN_FAQ_EXAMPLES) -> list[Problem]:
     """Every coverage problem of the project at root."""
     problems: list[Problem] = []
     responses, intents, responses_line = load_domain(root)
@@ -138,9 +142,9 @@ def check(root: Path, min_examples: int = MIN_EXAMPLES) -> list[Problem]:
         label = f"{RETRIEVAL_INTENT}/{topic}"
         path, line = where(label)
         count = len(by_label.get(label, []))
-        if count < min_examples:
+        if count < min_faq_examples:
             problems.append(Problem(path, line, label, "faq-examples",
-                                    f"{count} training examples (min {min_examples})"))
+                                    f"{count} training examples (min {min_faq_examples})"))
         if f"utter_{label}" not in responses:
             problems.append(Problem(domain, responses_line, label, "faq-answer",
                                     f"no answer: add the response utter_{label}"))

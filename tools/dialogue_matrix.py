@@ -185,8 +185,12 @@ class Turn:
 
     @property
     def visible(self) -> list[dict[str, Any]]:
-        """The messages the citizen reads (custom JSON such as `chat_closed` excluded)."""
-        return [m for m in self.messages if m.get("text")]
+        """The messages the citizen reads (custom JSON such as `chat_closed` excluded),
+        as the channels send them: Rasa's REST and socket.io outputs send each part of a
+        text between blank lines as a message of its own (not a text with buttons)."""
+        return [{**m, "text": part} for m in self.messages if m.get("text")
+                for part in ([m["text"]] if m.get("buttons")
+                             else m["text"].strip().split("\n\n"))]
 
     @property
     def responses(self) -> list[str]:
@@ -758,6 +762,7 @@ class Harness:
                     "response": self.namer.name(event.text, (event.metadata or {}).get(
                         "utter_action")),
                     "custom": (event.data or {}).get("custom"),
+                    "buttons": bool((event.data or {}).get("buttons")),
                 })
         if refusal is not None:
             turn.messages.append({"text": refusal, "response": "channel_guard"})

@@ -21,7 +21,8 @@ from content.readiness import UNKNOWN, Item, checklist
 def render(items: list[Item]) -> str:
     """The checklist as text, grouped by area; blocking items marked."""
     if not items:
-        return "Lista de salida a producción: nada pendiente. El asistente puede salir a producción."
+        return ("Lista de salida a producción: nada pendiente. "
+                "El asistente puede salir a producción.")
     lines = ["Lista de salida a producción", ""]
     for area, group in groupby(items, key=lambda item: item.area):
         lines.append(f"== {area}")

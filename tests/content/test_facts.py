@@ -4,7 +4,13 @@ import os
 
 import pytest
 
-from content.facts import FactSheetCache, FactSheetError, load_fact_sheet, parse_fact_sheet
+from content.facts import (
+    FactSheetCache,
+    FactSheetError,
+    load_fact_sheet,
+    parse_fact_sheet,
+    update_fact,
+)
 from settings.defaults import DEFAULT_FACTS_PATH
 
 CONFIRMED = """
@@ -85,3 +91,21 @@ def test_the_cache_rereads_a_changed_sheet_and_keeps_the_last_good_one(tmp_path)
     os.utime(path, ns=(1, 3_000_000_000_000_000_000))
     assert cache.facts()["cisat_address"].value == "Carrera 1"  # a half-saved file
     assert "no es YAML válido" in cache.error
+
+
+def test_update_fact_keeps_the_file_and_refuses_a_broken_result(tmp_path):
+    path = tmp_path / "facts.yml"
+    path.write_text("# Ficha\n" + CONFIRMED, encoding="utf-8")
+    fact = update_fact(path, "cisat_address", {
+        "value": "Calle 1", "status": "confirmed", "source": "acta", "source_kind": "official",
+        "confirmed_by": "Ana", "confirmed_on": "2026-12-07"})
+    assert fact.sayable and load_fact_sheet(path)["cisat_address"].value == "Calle 1"
+    assert path.read_text(encoding="utf-8").startswith("# Ficha\n")  # comments kept
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(FactSheetError, match="necesita source"):
+        update_fact(path, "emergency_line", {"source": ""})
+    with pytest.raises(FactSheetError, match="no hay un hecho"):
+        update_fact(path, "nope", {"value": "x"})
+    with pytest.raises(FactSheetError, match="campo desconocido"):
+        update_fact(path, "emergency_line", {"colour": "red"})
+    assert path.read_text(encoding="utf-8") == before  # nothing written

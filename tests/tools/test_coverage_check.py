@@ -72,7 +72,7 @@ def test_faq_topic_without_enough_examples(project):
 def test_new_topic_without_answer_or_plain_words(project):
     (project / "data/nlu/faq_new.yml").write_text(
         'version: "3.1"\nnlu:\n- intent: faq/alumbrado\n  examples: |\n'
-        + "".join(f"    - se daño el poste de luz numero {i}\n" for i in range(25)),
+        + "".join(f"    - se daño el poste de luz numero {i}\n" for i in range(55)),
         encoding="utf-8")
     assert [(p.item, p.rule) for p in check(project)] == [
         ("faq/alumbrado", "faq-answer"), ("faq/alumbrado", "faq-topic-words")]

@@ -44,7 +44,8 @@ def test_each_problem_is_reported(tmp_path, capsys, responses, rule):
 
 
 def test_a_block_with_a_sayable_alternative_passes(tmp_path, capsys):
-    responses = "  utter_faq/a:\n  - text: |-\n      Llame al {fact:phone}.\n      || Vea {fact:web}.\n"
+    responses = ("  utter_faq/a:\n  - text: |-\n      Llame al {fact:phone}.\n"
+                 "      || Vea {fact:web}.\n")
     assert check(tmp_path, responses) == 0
     assert "2 facts, 1 pending" in capsys.readouterr().out
 

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from channels.session_tokens import issue, secret_from_env
 from tests.browser import chromium
+from tests.protocol_texts import DATA_NOTICE
 
 pytestmark = pytest.mark.stack
 
@@ -147,7 +148,7 @@ def test_a_whole_conversation_and_a_reload_keeps_it(chat, live):
     expect(survey).to_have_attribute("rel", "noopener noreferrer")
 
     shown = chat.messages()
-    assert shown[:2] == [("bot", GREETING), ("bot", ASK_NAME)]
+    assert shown[:3] == [("bot", GREETING), ("bot", DATA_NOTICE), ("bot", ASK_NAME)]
     citizen = [text for author, text in shown if author == "citizen"]
     assert citizen == ["me llamo Ana María", "¿cómo pago el impuesto predial?", "Sí", "no"]
     assert chat.received_texts() == [

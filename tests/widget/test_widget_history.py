@@ -265,7 +265,11 @@ def test_the_chat_rules_page(client):
     page = client.get("/reglas")
     assert page.status_code == 200
     assert "El chat institucional orienta en tiempo real" in page.text
-    assert "No se permiten palabras obscenas" in page.text
+    assert "no utilizar palabras obscenas" in page.text
+    # the protocol's full terms (4.1, 4.2; issue 18)
+    assert "exclusiva responsabilidad civil y penal de quien lo envía" in page.text
+    assert "a su criterio" in page.text
+    assert "modificar las reglas de uso del chat en cualquier momento" in page.text
 
 
 def test_socket_url_setting():
