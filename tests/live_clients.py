@@ -175,11 +175,11 @@ def new_session(front_url: str) -> tuple[str, str]:
 
 def assert_a_citizen_is_answered(web_url: str, socket_url: str, lb: str | None = None) -> None:
     """A new conversation from 127.0.0.1 (its token from `web_url`, its socket to
-    `socket_url`) gets the greeting and the name question for "hola"."""
+    `socket_url`) gets the greeting, the data notice and the name question for "hola"."""
     session_id, token = new_session(web_url)
     citizen = SocketCitizen(socket_url, session_id, token=token, lb=lb)
     try:
-        assert len(citizen.say("hola")) == 2, "the greeting and the name question"
+        assert len(citizen.say("hola")) == 3, "the greeting, the notice and the name question"
     finally:
         citizen.close()
 

@@ -233,7 +233,8 @@ def test_html_is_shown_as_text_and_the_rules_are_linked(chat, live):
     page = opened.value
     expect(page.get_by_role("heading", name="Reglas del chat")).to_be_visible()
     expect(page.get_by_text("El chat institucional orienta en tiempo real")).to_be_visible()
-    expect(page.get_by_text("No se permiten palabras obscenas")).to_be_visible()
+    expect(page.get_by_text("se compromete a no utilizar palabras obscenas")).to_be_visible()
+    expect(page.get_by_text("responsabilidad civil y penal")).to_be_visible()
 
 
 def seed_session(chat, session_id: str, token: str) -> None:
