@@ -4,12 +4,12 @@ Ours is trained in a copy of its project (config, domain, data) with its own cac
 the stock one is `rasa init --no-prompt`. Each is retrained after one response text
 changed, and the model size is recorded. Ours is then "retrained" after a fact of
 `data/facts.yml` changed: the fact sheet is not training data (the action server
-rereads it), so Rasa finds nothing to train and the model file stays the same.
+rereads it), so Rasa trains no component (every one comes from its cache, as after
+no change at all; `make train` does not even call Rasa).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -54,10 +54,6 @@ def _confirm_first_pending_fact(sheet: Path) -> None:
                              "confirmed_by": "Banco de pruebas", "confirmed_on": "2026-12-06"})
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def train_tenjo(work: Path, logs: Path) -> dict:
     """Our assistant trained from scratch in a copy of its project, then answer-only."""
     project = work / "tenjo"
@@ -74,14 +70,15 @@ def train_tenjo(work: Path, logs: Path) -> dict:
     _edit_first_answer(project / "domain.yml", "utter_faq/")
     log("retraining after an answer-only change")
     answer_only = timed(train, project, env, logs / "train-tenjo.log")
-    trained = project / "models" / "tenjo.tar.gz"
-    before = _digest(trained)
     _confirm_first_pending_fact(project / "data" / "facts.yml")
     log("retraining after a fact-only change (nothing to train)")
-    fact_only = timed(train, project, env, logs / "train-tenjo.log")
+    fact_log = logs / "train-tenjo-fact-only.log"
+    fact_only = timed(train, project, env, fact_log)
+    trained_components = fact_log.read_text(encoding="utf-8").count(
+        "Starting to train component")
     return {"scratch_s": round(scratch, 1), "answer_only_s": round(answer_only, 1),
             "fact_only_s": round(fact_only, 1),
-            "fact_only_same_model": _digest(trained) == before,
+            "fact_only_components_trained": trained_components,
             "model_mb": round(model.stat().st_size / 2**20, 1), "model": str(model)}
 
 

@@ -1,0 +1,114 @@
+"""How the NLU thresholds would score on the test set: `python -m tools.nlu_thresholds`.
+
+Parses `tests/nlu/test_set.yml` once with the trained model and replays, for each pair
+of thresholds, what the FallbackClassifier and the understanding check
+(`addons/understanding_check.py`) would decide from the classifier's own confidences:
+served, right at once, and how many paraphrases and sure answers would be wrong. It
+refuses the blind set: thresholds are chosen on the test set only (issue 17), and the
+blind set stays a measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TEST_SET = Path("tests/nlu/test_set.yml")
+SKIPPED = {"nlu_fallback", "check_understanding"}
+CONFIRM_INTENTS = {"faq", "ask_hours", "complex_request", "request_human"}
+FALLBACKS = (0.45, 0.4, 0.35, 0.3, 0.25)
+SURES = (0.75, 0.65, 0.55)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What the replay needs of one parsed message."""
+
+    gold: str
+    how: str  # as the model decided with its configured thresholds
+    label: str
+    intent: str  # the classifier's top intent and confidence (before any fallback)
+    confidence: float
+    topic: str | None  # the response selector's topic and confidence
+    topic_confidence: float
+
+
+def parsed(gold: str, parse: dict[str, Any]) -> Parsed:
+    """One parse result, reduced."""
+    from tools.nlu_report import predicted_label
+
+    prediction = predicted_label(parse)
+    ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") not in SKIPPED]
+    top = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 0.0}
+    selected = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    return Parsed(gold, prediction.how, prediction.label, top["name"],
+                  float(top.get("confidence") or 0.0), selected.get("intent_response_key"),
+                  float(selected.get("confidence") or 0.0))
+
+
+def decide(message: Parsed, fallback: float, sure: float) -> tuple[str, str]:
+    """(label, how) under these thresholds; the chat rules and the unknown-words check
+    (a fallback the classifier's confidence does not explain) stand as they were."""
+    if message.how == "rule":
+        return message.label, "rule"
+    if message.how == "fallback" and message.confidence >= fallback \
+            and message.intent not in CONFIRM_INTENTS:
+        return "nlu_fallback", "fallback"
+    if message.confidence < fallback:
+        return "nlu_fallback", "fallback"
+    if message.intent not in CONFIRM_INTENTS:
+        return message.intent, "sure"
+    label, confidence = message.intent, message.confidence
+    if label == "faq" and message.topic:
+        label, confidence = message.topic, min(confidence, message.topic_confidence)
+    if confidence >= sure:
+        return label, "sure"
+    if confidence < fallback:
+        return "nlu_fallback", "fallback"
+    return label, "paraphrase"
+
+
+def table(messages: list[Parsed]) -> list[str]:
+    """One line per pair of thresholds."""
+    lines = ["fallback  sure  served  right at once  wrong paraphrases  wrong sure answers"]
+    for fallback in FALLBACKS:
+        for sure in SURES:
+            out = [decide(m, fallback, sure) for m in messages]
+            right = [m.gold == label for m, (label, _) in zip(messages, out, strict=True)]
+            served = sum(right) / len(messages)
+            at_once = sum(r and how in ("sure", "rule")
+                          for r, (_, how) in zip(right, out, strict=True)) / len(messages)
+            wrong_paraphrase = sum(not r and how == "paraphrase"
+                                   for r, (_, how) in zip(right, out, strict=True))
+            wrong_sure = sum(not r and how == "sure" for r, (_, how) in zip(right, out,
+                                                                             strict=True))
+            lines.append(f"{fallback:8.2f}  {sure:4.2f}  {served:6.3f}  {at_once:13.3f}  "
+                         f"{wrong_paraphrase:17d}  {wrong_sure:18d}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m tools.nlu_thresholds")
+    parser.add_argument("--model", type=Path, default=Path("models/tenjo.tar.gz"))
+    parser.add_argument("--set", type=Path, default=TEST_SET)
+    args = parser.parse_args(argv)
+    from tools.nlu_report import is_blind, load_test_set, parse_sets
+
+    if is_blind(args.set):
+        print("nlu_thresholds: the blind set is a measure, never a tuning set", file=sys.stderr)
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    messages = load_test_set(args.set)
+    parses = parse_sets(args.model, [[m.text for m in messages]])[0]
+    print("\n".join(table([parsed(m.label, p) for m, p in zip(messages, parses,
+                                                                strict=True)])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
