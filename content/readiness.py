@@ -69,8 +69,9 @@ def fact_items(facts: Mapping[str, Fact], answers: Mapping[str, str]) -> list[It
             continue
         topics = weakened_topics(fact.key, answers)
         where = "dato de Tenjo" if fact.scope == "tenjo" else "dato nacional"
+        what = fact.description.split(". ")[0].rstrip(".")  # its first sentence
         items.append(Item("Hechos pendientes", fact.key,
-                          f"{fact.description} ({where}): falta confirmarlo con su fuente.",
+                          f"{what} ({where}): falta confirmarlo con su fuente.",
                           blocks=bool(topics), topics=topics))
     return items
 
