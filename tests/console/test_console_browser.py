@@ -81,6 +81,9 @@ def test_agent_takes_a_conversation_and_replies(live_console, page, relay, datab
     expect(transcript.locator(".message--citizen .message__text")).to_have_text(PAYLOAD)
     assert transcript.locator("img, script").count() == 0
 
+    # chat.js is deferred: its buttons work once the document is parsed (on a loaded
+    # machine the click could come first and do nothing)
+    page.wait_for_load_state("domcontentloaded")
     page.get_by_role("button", name="Espera (P6)").click()
     box = page.get_by_label("Su respuesta al ciudadano")
     expect(box).to_have_value(PLEASE_WAIT)
