@@ -176,6 +176,8 @@ def test_messages_written_offline_arrive_once_and_in_order(chat, live):
     chat.expect_message(ASK_NAME)
     chat.say("soy Pedro")
     chat.expect_message(HOW_CAN_HELP)
+    # its delivery is confirmed by then, or soon after on a loaded machine
+    expect(chat.log.locator(".tc-pending")).to_have_count(0, timeout=REPLY_MS)
 
     chat.context.set_offline(True)
     expect(chat.page.get_by_text("Sin conexión")).to_be_visible()
