@@ -18,7 +18,7 @@ from actions.office_hours import (
     to_bogota,
 )
 from actions.settings import Settings
-from content.answers import render_blocks, split_blocks
+from content.answers import render_blocks
 from content.facts import Fact, FactSheetCache
 from store.metrics import PQRD_ESCALATION, record_event_safely
 
@@ -40,11 +40,6 @@ def fill_slots(text: str, slots: dict[str, Any]) -> str:
         lambda m: str(slots[m.group(1)]) if slots.get(m.group(1)) is not None else m.group(0),
         text,
     )
-
-
-def blocks(text: str) -> list[str]:
-    """A long answer split into the blocks separated by blank lines (protocol 3.1)."""
-    return split_blocks(text)
 
 
 _fact_sheets: dict[Path, FactSheetCache] = {}

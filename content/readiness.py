@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from content.answers import alternatives, fact_keys, split_blocks
+from content.answers import weakened_by
 from content.facts import Fact, FactSheetError, load_fact_sheet
 from settings import production_problems
 from settings.defaults import DEFAULT_PQRD_URL, DEFAULT_SURVEY_URL
@@ -53,21 +53,14 @@ def faq_answers(domain_path: Path) -> dict[str, str]:
     return answers
 
 
-def weakened_topics(key: str, answers: Mapping[str, str]) -> tuple[str, ...]:
-    """The topics whose answer says less while `key` is pending."""
-    return tuple(sorted(
-        topic for topic, text in answers.items()
-        if any(key in fact_keys(alternatives(block)[0]) for block in split_blocks(text))
-    ))
-
-
 def fact_items(facts: Mapping[str, Fact], answers: Mapping[str, str]) -> list[Item]:
     """Each pending fact; it blocks going live when an answer is weakened by it."""
+    weakened = {topic: weakened_by(text, facts) for topic, text in answers.items()}
     items = []
     for fact in sorted(facts.values(), key=lambda f: (f.scope, f.key)):
         if fact.sayable:
             continue
-        topics = weakened_topics(fact.key, answers)
+        topics = tuple(sorted(topic for topic, keys in weakened.items() if fact.key in keys))
         where = "dato de Tenjo" if fact.scope == "tenjo" else "dato nacional"
         what = fact.description.split(". ")[0].rstrip(".")  # its first sentence
         items.append(Item("Hechos pendientes", fact.key,

@@ -96,3 +96,17 @@ def responses(messages: list[dict[str, Any]]) -> list[str]:
 def bogota(iso: str) -> datetime:
     """A Bogotá time from 'YYYY-MM-DDTHH:MM'."""
     return datetime.fromisoformat(iso + "-05:00")
+
+
+def fact(value: str, status: str = "confirmed", description: str = "Hecho de prueba") -> dict:
+    """One entry of a fact sheet; a confirmed one with its provenance."""
+    entry = {"value": value, "status": status, "scope": "tenjo", "description": description}
+    if status == "confirmed":
+        entry.update(source="acta", source_kind="official", confirmed_by="Ana",
+                     confirmed_on="2026-12-06")
+    return entry
+
+
+def fact_sheet(**facts: dict) -> str:
+    """The text of a fact sheet (data/facts.yml) with these facts, by key."""
+    return yaml.safe_dump({"facts": facts}, allow_unicode=True, sort_keys=False)

@@ -17,25 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from content.answers import ALTERNATIVE_MARK, alternatives, fact_keys, sayable, split_blocks
 from content.facts import Fact, FactSheetError, load_fact_sheet
-from tools.style_lint import FAQ_PREFIX, Problem
-
-
-def response_texts(path: Path) -> list[tuple[str, int, str]]:
-    """(response name, 1-based line, text) of every response text in a domain file."""
-    with open(path, encoding="utf-8") as handle:
-        document = YAML(typ="rt").load(handle)
-    responses = (document or {}).get("responses") or {}
-    found = []
-    for name, variations in responses.items():
-        for variation in variations if isinstance(variations, list) else []:
-            if isinstance(variation, dict) and isinstance(variation.get("text"), str):
-                found.append((str(name), variation.lc.key("text")[0] + 1, variation["text"]))
-    return found
+from tools.style_lint import FAQ_PREFIX, Problem, domain_texts
 
 
 def _has_alternatives(text: str) -> bool:
@@ -45,7 +31,7 @@ def _has_alternatives(text: str) -> bool:
 def check_answers(domain: Path, facts: dict[str, Fact]) -> list[Problem]:
     """The problems of the domain's responses against the facts."""
     problems = []
-    for name, line, text in response_texts(domain):
+    for name, line, text in domain_texts(domain):
         def problem(rule: str, message: str, name: str = name, line: int = line) -> None:
             problems.append(Problem(str(domain), line, name, rule, message))
 

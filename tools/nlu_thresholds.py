@@ -14,12 +14,15 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 TEST_SET = Path("tests/nlu/test_set.yml")
 SKIPPED = {"nlu_fallback", "check_understanding"}
-CONFIRM_INTENTS = {"faq", "ask_hours", "complex_request", "request_human"}
+CONFIG = Path("config.yml")
 FALLBACKS = (0.45, 0.4, 0.35, 0.3, 0.25)
 SURES = (0.75, 0.65, 0.55)
 
@@ -50,17 +53,26 @@ def parsed(gold: str, parse: dict[str, Any]) -> Parsed:
                   float(selected.get("confidence") or 0.0))
 
 
+@lru_cache(maxsize=1)
+def confirm_intents(config: Path = CONFIG) -> frozenset[str]:
+    """The intents the understanding check paraphrases, as `config.yml` names them."""
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    check = next(c for c in pipeline if str(c.get("name", "")).endswith("UnderstandingCheck"))
+    return frozenset(check["confirm_intents"])
+
+
 def decide(message: Parsed, fallback: float, sure: float) -> tuple[str, str]:
     """(label, how) under these thresholds; the chat rules and the unknown-words check
     (a fallback the classifier's confidence does not explain) stand as they were."""
+    confirm = confirm_intents()
     if message.how == "rule":
         return message.label, "rule"
     if message.how == "fallback" and message.confidence >= fallback \
-            and message.intent not in CONFIRM_INTENTS:
+            and message.intent not in confirm:
         return "nlu_fallback", "fallback"
     if message.confidence < fallback:
         return "nlu_fallback", "fallback"
-    if message.intent not in CONFIRM_INTENTS:
+    if message.intent not in confirm:
         return message.intent, "sure"
     label, confidence = message.intent, message.confidence
     if label == "faq" and message.topic:

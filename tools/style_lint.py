@@ -358,14 +358,19 @@ def _texts(responses: object) -> Iterator[tuple[str, int, str]]:
                     yield str(name), button.lc.key("title")[0] + 1, button["title"]
 
 
-def lint_domain(path: Path) -> list[Problem]:
-    """Check every response text and button title of one domain file."""
+def domain_texts(path: Path) -> list[tuple[str, int, str]]:
+    """(response name, 1-based line, text) of every response text and button title of
+    one domain file (tools/facts_check.py reads them too)."""
     with open(path, encoding="utf-8") as handle:
         document = YAML(typ="rt").load(handle)
-    responses = document.get("responses") if isinstance(document, dict) else None
+    return list(_texts(document.get("responses") if isinstance(document, dict) else None))
+
+
+def lint_domain(path: Path) -> list[Problem]:
+    """Check every response text and button title of one domain file."""
     return [
         Problem(str(path), line, name, rule, message)
-        for name, line, text in _texts(responses)
+        for name, line, text in domain_texts(path)
         for rule, message in lint_text(
             text, mandated=name in MANDATED_SCRIPTS, faq=name.startswith(FAQ_PREFIX)
         )

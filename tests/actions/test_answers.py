@@ -5,12 +5,15 @@ import dataclasses
 import pytest
 from rasa_sdk.events import SlotSet
 
-from actions.answers import MAX_TURN_MESSAGES, blocks, fill_slots, fit, topic_words
+from actions.answers import MAX_TURN_MESSAGES, fill_slots, fit, topic_words
 from actions.faq import ActionAnswerFaq
 from actions.hours import ActionTellOfficeHours
 from actions.understanding import ActionAnswerPending, ActionConfirmUnderstanding
+from content.answers import split_blocks
 from tests.builders import (
     action,
+    fact,
+    fact_sheet,
     faq,
     load_domain,
     responses,
@@ -29,7 +32,7 @@ TOPICS = sorted(name.removeprefix("utter_faq/") for name in load_domain()["respo
 
 
 def test_blocks_split_on_blank_lines():
-    assert blocks("Uno.\n\nDos.\n  \nTres.") == ["Uno.", "Dos.", "Tres."]
+    assert split_blocks("Uno.\n\nDos.\n  \nTres.") == ["Uno.", "Dos.", "Tres."]
 
 
 def test_fill_slots_leaves_unknown_placeholders():
@@ -50,31 +53,10 @@ def test_thirty_topics_at_least():
     assert len(TOPICS) >= 30
 
 
-SHEET = """facts:
-  tenjo_website:
-    value: "www.tenjo.example"
-    status: confirmed
-    scope: tenjo
-    description: Sitio
-    source: acta
-    source_kind: official
-    confirmed_by: Ana
-    confirmed_on: 2026-12-06
-  comisaria_contact:
-    value: "{contact}"
-    status: {status}
-    scope: tenjo
-    description: Comisaría
-    source: acta
-    source_kind: official
-    confirmed_by: Ana
-    confirmed_on: 2026-12-06
-"""
-
-
 def comisaria_answer(tmp_path, contact: str, status: str) -> str:
     sheet = tmp_path / "facts.yml"
-    sheet.write_text(SHEET.format(contact=contact, status=status), encoding="utf-8")
+    sheet.write_text(fact_sheet(tenjo_website=fact("www.tenjo.example"),
+                                comisaria_contact=fact(contact, status)), encoding="utf-8")
     settings = dataclasses.replace(settings_at(STAFFED), facts_path=sheet)
     _, messages = run(ActionAnswerFaq(settings), [*start(), faq("comisaria", "comisaria_familia")])
     return "\n".join(m["text"] for m in messages)
@@ -205,5 +187,5 @@ def test_a_name_then_the_pending_answer_stays_within_the_turn_limit():
     assert messages[0]["text"].startswith("Sobre el impuesto predial")
     whole = load_domain()["responses"]["utter_faq/impuesto_predial"][0]["text"]
     said = [line for m in messages for line in m["text"].split("\n")]
-    assert len(said) == len(blocks(whole))  # every block said, one per line
+    assert len(said) == len(split_blocks(whole))  # every block said, one per line
 

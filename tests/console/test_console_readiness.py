@@ -10,15 +10,10 @@ from console_support import Console
 from console import create_app
 from console.readiness import settings_environment
 from content.readiness import REACHABLE, UNREACHABLE, checklist
+from tests.builders import fact, fact_sheet
 from tools.readiness import render
 
-SHEET = """facts:
-  cisat_phone:
-    value: ''
-    status: pending
-    scope: tenjo
-    description: Teléfono del CISAT
-"""
+SHEET = fact_sheet(cisat_phone=fact("", "pending", "Teléfono del CISAT"))
 
 
 @pytest.fixture

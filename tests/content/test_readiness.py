@@ -15,6 +15,7 @@ from content.readiness import (
     settings_items,
 )
 from settings.defaults import DEFAULT_DOMAIN_PATH, DEFAULT_FACTS_PATH
+from tests.builders import fact, fact_sheet
 
 PRODUCTION = {
     "TENJO_ENV": "production", "CONSOLE_SECRET_KEY": "k" * 32, "RASA_TOKEN": "t" * 32,
@@ -64,10 +65,8 @@ def test_development_settings_block_and_production_ones_do_not():
 
 def test_pending_facts_name_the_topics_they_weaken(tmp_path):
     facts = tmp_path / "facts.yml"
-    facts.write_text(
-        "facts:\n  cisat_phone:\n    value: ''\n    status: pending\n    scope: tenjo\n"
-        "    description: Teléfono\n  unused:\n    value: ''\n    status: pending\n"
-        "    scope: tenjo\n    description: Nada\n", encoding="utf-8")
+    facts.write_text(fact_sheet(cisat_phone=fact("", "pending"), unused=fact("", "pending")),
+                     encoding="utf-8")
     domain = tmp_path / "domain.yml"
     domain.write_text(
         "responses:\n  utter_faq/a:\n  - text: |-\n      Llame al {fact:cisat_phone}.\n"

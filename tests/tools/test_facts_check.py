@@ -2,24 +2,10 @@
 
 import pytest
 
+from tests.builders import fact, fact_sheet
 from tools.facts_check import main
 
-SHEET = """facts:
-  web:
-    value: "www.tenjo.example"
-    status: confirmed
-    scope: tenjo
-    description: Sitio
-    source: acta
-    source_kind: official
-    confirmed_by: Ana
-    confirmed_on: 2026-12-06
-  phone:
-    value: ""
-    status: pending
-    scope: tenjo
-    description: Teléfono
-"""
+SHEET = fact_sheet(web=fact("www.tenjo.example"), phone=fact("", "pending"))
 
 
 def check(tmp_path, responses: str, sheet: str = SHEET) -> tuple[int, str]:
