@@ -115,10 +115,10 @@ deploy-tools: nginx $(SYSTEMD_ANALYZE) $(DEPLOY_TOOLS)/.installed ## Validators 
 
 .PHONY: deploy-tools backup restore
 
-agent: $(BIN)/.installed ## Create an agent's console account: make agent AGENT=ana NAME="Ana Pérez"
-	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez"'; exit 1; }
+agent: $(BIN)/.installed ## Create a console account: make agent AGENT=ana NAME="Ana Pérez" [ROLES="agent supervisor"]
+	@test -n "$(AGENT)" || { echo 'Usage: make agent AGENT=ana NAME="Ana Pérez" [ROLES="agent supervisor"]'; exit 1; }
 	$(BIN)/python -m store.migrate
-	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))"
+	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))" --roles "$(or $(ROLES),agent)"
 
 nlu-report: $(MODEL) ## NLU scores on both test sets and the chat-rule check, written to docs/nlu-report.md
 	$(BIN)/python -m tools.nlu_report --model $(MODEL) --out docs/nlu-report.md

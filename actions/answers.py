@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +106,18 @@ def say_faq(
     return True
 
 
-def say_office_hours(dispatcher: CollectingDispatcher, settings: Settings) -> None:
-    """P13: the schedule, whether an agent is there now, and the next opening."""
+def say_office_hours(
+    dispatcher: CollectingDispatcher, settings: Settings, agent_available: bool
+) -> None:
+    """P13: the schedule, whether an agent is there now (R1), and the next opening."""
     now = settings.clock()
     schedule = settings.schedule
     dispatcher.utter_message(response="utter_office_hours", schedule=describe_schedule(schedule))
     if is_open(now, schedule):
-        dispatcher.utter_message(response="utter_office_open_now")
+        if agent_available:
+            dispatcher.utter_message(response="utter_office_open_now")
+        else:
+            dispatcher.utter_message(response="utter_office_open_nobody_available")
     else:
         opening = describe_next_opening(now, schedule)
         holiday = holiday_name(to_bogota(now).date(), schedule)
@@ -130,13 +136,15 @@ def answer(
     tracker: Tracker,
     domain: dict[str, Any],
     settings: Settings,
+    agent_available: Callable[[], bool],
 ) -> str:
-    """Answers a certain label and returns the next step (see the `next_step` slot)."""
+    """Answers a certain label and returns the next step (see the `next_step` slot);
+    `agent_available` is asked only for the office hours (it reads the store)."""
     if label.startswith("faq/") and say_faq(dispatcher, domain, tracker, label,
                                              current_facts(settings.facts_path)):
         return "ask_satisfaction"
     if label == "ask_hours":
-        say_office_hours(dispatcher, settings)
+        say_office_hours(dispatcher, settings, agent_available())
         return "ask_satisfaction"
     if label == "complex_request":
         dispatcher.utter_message(response="utter_escalate_pqrd")

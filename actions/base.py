@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from abc import ABCMeta, abstractmethod
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -13,6 +13,8 @@ from rasa_sdk.events import SlotSet
 from actions.office_hours import is_open
 from actions.settings import Settings, environment_settings, environment_settings_or_exit
 from store.clock import system_clock
+from store.db import session_for
+from store.presence import available_count
 
 NEXT_STEP = "next_step"
 # True from the session's start until the first name prompt has been read: that prompt
@@ -87,5 +89,16 @@ class TenjoAction(Action, metaclass=ABCMeta):
         return system_clock()
 
     def staffed_now(self) -> bool:
-        """Whether agents attend the chat at this moment."""
+        """Whether the schedule has agents attending the chat at this moment (P13)."""
         return is_open(self.now(), self.settings.schedule)
+
+    def agent_available_now(self) -> bool:
+        """Whether a person can be offered now (R1): staffed hours and, unless
+        HANDOFF_NEEDS_AGENT_ONLINE is false, an agent available in the console."""
+        if not self.staffed_now():
+            return False
+        if not self.settings.handoff_needs_agent_online:
+            return True
+        window = timedelta(seconds=self.settings.agent_presence_seconds)
+        with session_for(self.settings.database_url) as session:
+            return available_count(session, self.wall_now(), window) > 0

@@ -25,10 +25,12 @@ from store.handoffs import (
     CLOSED,
     EXPIRED,
     TAKEN,
+    WAITING,
     add_message,
     latest_handoff,
     open_handoff,
     queue_position,
+    record_position_told,
     request_handoff,
     take_undelivered_agent_messages,
 )
@@ -80,7 +82,8 @@ class HandoffAction(TenjoAction):
 
 
 class ActionRequestHuman(HandoffAction):
-    """During staffed hours, queues the citizen for an agent; otherwise the schedule.
+    """With an agent available (R1), queues the citizen; otherwise says why nobody can
+    attend now (the schedule, or nobody available in staffed hours).
 
     Both end with the offer of an answer by e-mail (P15).
     """
@@ -93,13 +96,17 @@ class ActionRequestHuman(HandoffAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Queues and tells the place in line, or tells when agents attend."""
-        if not self.staffed_now():
-            schedule = self.settings.schedule
-            dispatcher.utter_message(
-                response="utter_agents_offline",
-                schedule=describe_schedule(schedule),
-                next_opening=describe_next_opening(self.now(), schedule),
-            )
+        if not self.agent_available_now():
+            if self.staffed_now():
+                # R1: staffed hours, but no agent has the console open (or all are away).
+                dispatcher.utter_message(response="utter_no_agent_available")
+            else:
+                schedule = self.settings.schedule
+                dispatcher.utter_message(
+                    response="utter_agents_offline",
+                    schedule=describe_schedule(schedule),
+                    next_opening=describe_next_opening(self.now(), schedule),
+                )
             dispatcher.utter_message(response="utter_pqrd_alternative")
             dispatcher.utter_message(response="utter_offer_follow_up_later")
             return [SlotSet(NEXT_STEP, "offer_follow_up")]
@@ -112,6 +119,8 @@ class ActionRequestHuman(HandoffAction):
                 session, tracker.sender_id, tracker.get_slot("nombre"), label, lines, now
             )
             position = queue_position(session, handoff)
+            if position:
+                record_position_told(session, handoff.id, position)
         if position:
             dispatcher.utter_message(response="utter_queued", position=position)
         dispatcher.utter_message(response="utter_offer_follow_up_waiting")
@@ -208,7 +217,19 @@ class ActionHandoffClosed(HandoffAction):
             )
         if not closed or tracker.get_slot(HANDOFF) is None:
             return [SlotSet(NEXT_STEP, "listen")]
-        return self.resume_after_agent(dispatcher, tracker)
+        if handoff.outcome != "follow_up":
+            return self.resume_after_agent(dispatcher, tracker)
+        # The agent said the answer goes by e-mail (P15): to the address left while
+        # waiting (store/handoffs.py made it pending again), or the bot asks for one.
+        with self.store() as session:
+            email = promised_email(session, tracker.sender_id, handoff.id)
+        self.restart_silence(tracker)
+        dispatcher.utter_message(response="utter_handoff_ended")
+        if email:
+            dispatcher.utter_message(response="utter_follow_up_promised", email=email)
+            return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_satisfaction")]
+        dispatcher.utter_message(response="utter_offer_follow_up_later")
+        return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "offer_follow_up")]
 
 
 class ActionHandoffExpired(HandoffAction):
@@ -237,3 +258,54 @@ class ActionHandoffExpired(HandoffAction):
             return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "ask_more_questions")]
         dispatcher.utter_message(response="utter_offer_follow_up_later")
         return [SlotSet(HANDOFF, None), SlotSet(NEXT_STEP, "offer_follow_up")]
+
+
+class ActionHandoffWaiting(HandoffAction):
+    """R2: the citizen still waits; the place in line when it changed, and the wait wording."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handoff_waiting"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Only while the store shows the conversation waiting; otherwise nothing."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != WAITING:
+                return [SlotSet(NEXT_STEP, "listen")]
+            position = queue_position(session, handoff)
+            changed = position != handoff.position_told
+            if changed:
+                record_position_told(session, handoff.id, position)
+        if changed:
+            dispatcher.utter_message(response="utter_queue_position", position=position)
+        dispatcher.utter_message(response="utter_still_waiting")
+        return [SlotSet(NEXT_STEP, "listen")]
+
+
+class ActionHandoffReturned(HandoffAction):
+    """The agent serving the citizen was deactivated: the chat is back in the queue."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handoff_returned"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Tells the citizen and the new place in line, when the store shows it waiting."""
+        if not is_external(tracker.latest_message or {}):
+            return self.relay_typed_text(dispatcher, tracker)
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != WAITING:
+                return [SlotSet(NEXT_STEP, "listen")]
+            position = queue_position(session, handoff)
+            record_position_told(session, handoff.id, position)
+        dispatcher.utter_message(response="utter_handoff_returned")
+        dispatcher.utter_message(response="utter_queue_position", position=position)
+        return [SlotSet(HANDOFF, "waiting"), SlotSet(NEXT_STEP, "listen")]

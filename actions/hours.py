@@ -22,5 +22,5 @@ class ActionTellOfficeHours(TenjoAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Sends the office-hours messages."""
-        say_office_hours(dispatcher, self.settings)
+        say_office_hours(dispatcher, self.settings, self.agent_available_now())
         return []

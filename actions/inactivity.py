@@ -1,4 +1,5 @@
-"""P3: "¿Se encuentra en línea?" after a silence, and the end of the chat after more.
+"""P3: "¿Se encuentra en línea?" after a silence, and the end of the chat after more,
+also while an agent serves the citizen (the agent reads both in the transcript).
 
 The web app's sweep decides when (timers in the store, see store/activity.py) and
 wakes the bot through Rasa's HTTP API; these actions check the store, so a typed
@@ -17,6 +18,14 @@ from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import LISTEN, is_external, session_events
 from store.activity import activity_of
 from store.db import session_for
+from store.handoffs import TAKEN, add_message, end_open_handoff, open_handoff
+
+# What the agent reads in the transcript when the inactivity rule acts on a served chat.
+AGENT_NOTE_PROMPT = "El asistente preguntó al ciudadano si se encuentra en línea (inactividad)."
+AGENT_NOTE_CLOSED = (
+    "El ciudadano no respondió y el asistente cerró el chat por inactividad. "
+    "Si dejó un correo, la consulta quedó en Seguimientos."
+)
 
 # The questions the bot can ask again once the citizen confirms being there.
 RESUMABLE = {
@@ -45,6 +54,19 @@ def step_before_prompt(tracker: Tracker) -> str:
 class InactivityAction(TenjoAction):
     """Common ground: the store's record of the conversation's activity."""
 
+    def note_for_agent(self, tracker: Tracker, text: str, close: bool = False) -> bool:
+        """With an agent serving the citizen, the agent reads what happened; `close`
+        ends the hand-off as interrupted (store/handoffs.py: a follow-up when the citizen
+        left an address with consent)."""
+        with session_for(self.settings.database_url) as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != TAKEN:
+                return False
+            add_message(session, handoff.id, "bot", text, self.now())
+            if close:
+                end_open_handoff(session, tracker.sender_id, "interrupted", self.now())
+            return True
+
     def activity(self, tracker: Tracker):
         """(prompted, closed for inactivity) as the store says."""
         with session_for(self.settings.database_url) as session:
@@ -68,6 +90,7 @@ class ActionInactivityPrompt(InactivityAction):
         prompted, closed = self.activity(tracker)
         if is_external(tracker.latest_message or {}) and prompted and not closed:
             dispatcher.utter_message(response="utter_inactivity_prompt")
+            self.note_for_agent(tracker, AGENT_NOTE_PROMPT)
         return [SlotSet(NEXT_STEP, "listen")]
 
 
@@ -100,6 +123,8 @@ class ActionInactivityClose(InactivityAction):
         _, closed = self.activity(tracker)
         if not (is_external(tracker.latest_message or {}) and closed):
             return [SlotSet(NEXT_STEP, "listen")]
+        served = self.note_for_agent(tracker, AGENT_NOTE_CLOSED, close=True)
         dispatcher.utter_message(response="utter_inactivity_closed")
         dispatcher.utter_message(json_message={"chat_closed": {"reason": "inactivity"}})
-        return [SlotSet(NEXT_STEP, "listen"), ConversationPaused()]
+        handoff_over = [SlotSet("handoff", None)] if served else []
+        return [SlotSet(NEXT_STEP, "listen"), *handoff_over, ConversationPaused()]

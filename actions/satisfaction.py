@@ -19,7 +19,7 @@ from store.metrics import SATISFACTION, record_event_safely
 
 
 class ActionHandleUnsatisfied(TenjoAction):
-    """Not satisfied: apologises, asks for detail, offers PQRD and (staffed) an agent."""
+    """Not satisfied: apologises, asks for detail, offers PQRD and (when available) an agent."""
 
     def name(self) -> str:
         """Action name."""
@@ -33,7 +33,7 @@ class ActionHandleUnsatisfied(TenjoAction):
                             self.now(), value="no")
         dispatcher.utter_message(response="utter_unsatisfied")
         dispatcher.utter_message(response="utter_ask_detail")
-        offer_other_ways(dispatcher, self.staffed_now())
+        offer_other_ways(dispatcher, self.agent_available_now())
         return []
 
 

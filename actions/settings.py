@@ -28,6 +28,9 @@ class Settings:
     inactivity_prompt_seconds: int = DEFAULTS["inactivity_prompt_seconds"]
     inactivity_close_seconds: int = DEFAULTS["inactivity_close_seconds"]
     database_url: str = DEFAULTS["database_url"]
+    # R1: a person is offered only while an agent is available (presence in the console).
+    handoff_needs_agent_online: bool = DEFAULTS["handoff_needs_agent_online"]
+    agent_presence_seconds: int = DEFAULTS["agent_presence_seconds"]
     clock: Clock = field(default=system_clock, compare=False)
 
     @classmethod
@@ -48,6 +51,8 @@ class Settings:
             inactivity_prompt_seconds=values.inactivity_prompt_seconds,
             inactivity_close_seconds=values.inactivity_close_seconds,
             database_url=values.database_url,
+            handoff_needs_agent_online=values.handoff_needs_agent_online,
+            agent_presence_seconds=values.agent_presence_seconds,
             clock=values.clock,
         )
 

@@ -40,10 +40,10 @@ REASKED_BY_CLARIFY = {
 WAITING_OFFER = "utter_offer_follow_up_waiting"
 
 
-def offer_other_ways(dispatcher: CollectingDispatcher, staffed_now: bool) -> None:
-    """The PQRD form and, during staffed hours, an agent."""
+def offer_other_ways(dispatcher: CollectingDispatcher, agent_available: bool) -> None:
+    """The PQRD form and, when an agent is available (R1), a person."""
     dispatcher.utter_message(response="utter_offer_pqrd")
-    if staffed_now:
+    if agent_available:
         dispatcher.utter_message(response="utter_offer_agent")
 
 
@@ -108,7 +108,7 @@ class ActionAnswerPending(TenjoAction):
             return [SlotSet(PENDING_LABEL, None), SlotSet(NEXT_STEP, "how_can_help")]
         if not certain:
             return [SlotSet(PENDING_LABEL, label), SlotSet(NEXT_STEP, "confirm")]
-        step = answer(label, dispatcher, tracker, domain, self.settings)
+        step = answer(label, dispatcher, tracker, domain, self.settings, self.agent_available_now)
         url = self.settings.database_url
         if step == "ask_satisfaction" and label.startswith("faq/"):
             record_event_safely(url, tracker.sender_id, FAQ_ANSWERED, self.now(), value=label)
@@ -137,7 +137,7 @@ class ActionClarify(TenjoAction):
             record_event_safely(self.settings.database_url, tracker.sender_id, FALLBACK,
                                 self.now(), text=latest["text"])
         if consecutive_unclear(tracker) % UNCLEAR_BEFORE_OFFER == 0:
-            offer_other_ways(dispatcher, self.staffed_now())
+            offer_other_ways(dispatcher, self.agent_available_now())
         else:
             dispatcher.utter_message(response="utter_ask_detail")
         step = pending_prompt_step(tracker)

@@ -30,10 +30,13 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
         handoffs,
         health,
         metrics,
+        presence,
         queue,
         readiness,
         reports,
         security,
+        supervision,
+        transcripts,
         widget,
     )
 
@@ -69,10 +72,14 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     app.register_blueprint(health.blueprint)
     metrics.install(app, settings)  # /metrics for Prometheus: loopback or METRICS_TOKEN
     app.register_blueprint(queue.blueprint)
+    app.register_blueprint(presence.blueprint)
+    app.context_processor(presence.template_state)
     app.register_blueprint(handoffs.blueprint)
     app.register_blueprint(followups.blueprint)
     app.register_blueprint(reports.blueprint)
     app.register_blueprint(readiness.blueprint)
+    app.register_blueprint(supervision.blueprint)
+    app.register_blueprint(transcripts.blueprint)
     widget.install(app, settings)  # the citizens' widget: /, /widget.js, /chat/…, /reglas
     app.add_url_rule("/console", "console_root", lambda: redirect(url_for("queue.index")))
     return app

@@ -1,8 +1,11 @@
-"""Agents' accounts: password hashing (argon2), creation and authentication."""
+"""Agents' accounts: password hashing (argon2), the rules of a new account (username,
+name, password, roles, all with Spanish messages), creation, password resets and
+authentication. The console's supervision pages and the command line share them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
@@ -10,19 +13,36 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from store.agents import AgentExists, agent_by_username, create_agent, set_password_hash
+from store.agents import (
+    ROLES,
+    AgentExists,
+    UnknownRole,
+    agent_by_username,
+    create_agent,
+    normalise_roles,
+    reset_password,
+    set_password_hash,
+)
 from store.db import session_for
 from store.models import Agent
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+MAX_NAME_LENGTH = 128
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Citizens read the name: no markup, no control characters.
+NAME_FORBIDDEN = re.compile(r"[<>\x00-\x1f\x7f]")
+ROLE_LABELS = {
+    "agent": "Atención del chat",
+    "supervisor": "Supervisión",
+    "editor": "Edición de contenidos",
+}
 
 _hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
-    """An account cannot be created as asked; the message says why, in Spanish."""
+    """An account cannot be created or changed as asked; the message says why, in Spanish."""
 
 
 def hash_password(password: str) -> str:
@@ -49,30 +69,83 @@ def check_new_password(password: str) -> None:
         )
 
 
-def create_agent_account(
-    database_url: str, username: str, display_name: str, password: str, at: datetime
-) -> Agent:
-    """Creates an active agent account; AccountError with a clear message otherwise."""
+def check_username(username: str) -> str:
+    """The username as stored; AccountError when it does not follow the rules."""
     username = username.strip().lower()
     if not USERNAME_PATTERN.match(username):
         raise AccountError(
             "El usuario debe tener entre 2 y 64 caracteres: letras sin tilde, números, "
             "punto, guion o guion bajo, y empezar por una letra o un número."
         )
+    return username
+
+
+def check_display_name(display_name: str, missing: str) -> str:
+    """The name as stored; AccountError (`missing` when empty) otherwise."""
     display_name = display_name.strip()
     if not display_name:
-        raise AccountError("Indique el nombre del funcionario con --name.")
-    if len(display_name) > 128:
-        raise AccountError("El nombre no puede tener más de 128 caracteres.")
+        raise AccountError(missing)
+    if len(display_name) > MAX_NAME_LENGTH:
+        raise AccountError(f"El nombre no puede tener más de {MAX_NAME_LENGTH} caracteres.")
+    if NAME_FORBIDDEN.search(display_name):
+        raise AccountError(
+            "El nombre no puede contener los signos < o > ni caracteres de control."
+        )
+    return display_name
+
+
+def check_roles(roles: Iterable[str] | str) -> str:
+    """The roles as stored; AccountError when one is unknown or none is given."""
+    given = roles.split() if isinstance(roles, str) else list(roles)
+    unknown = [role for role in given if role not in ROLES]
+    if unknown:
+        raise AccountError(
+            f"El rol {unknown[0][:32]!r} no existe. Los roles son: {', '.join(ROLES)}."
+        )
+    try:
+        return normalise_roles(given)
+    except UnknownRole as error:
+        raise AccountError("Seleccione al menos un rol para la cuenta.") from error
+
+
+def create_account(
+    session: Session, username: str, display_name: str, password: str, at: datetime,
+    roles: Iterable[str] | str = ("agent",), actor_id: int | None = None,
+    missing_name: str = "Indique el nombre del funcionario con --name.",
+) -> Agent:
+    """Creates an active account, audited as done by `actor_id` (None: the command
+    line); AccountError with a clear message otherwise."""
+    username = check_username(username)
+    display_name = check_display_name(display_name, missing_name)
+    stored_roles = check_roles(roles)
     check_new_password(password)
+    try:
+        return create_agent(session, username, display_name, hash_password(password), at,
+                            roles=stored_roles, actor_id=actor_id)
+    except AgentExists as error:
+        session.rollback()
+        raise AccountError(f"Ya existe una cuenta con el usuario {username!r}.") from error
+
+
+def create_agent_account(
+    database_url: str, username: str, display_name: str, password: str, at: datetime,
+    roles: Iterable[str] | str = ("agent",),
+) -> Agent:
+    """Creates an active account from the command line (audited with no actor)."""
     with session_for(database_url) as session:
-        try:
-            agent = create_agent(session, username, display_name, hash_password(password), at)
-        except AgentExists as error:
-            raise AccountError(f"Ya existe una cuenta con el usuario {username!r}.") from error
+        agent = create_account(session, username, display_name, password, at, roles)
         session.refresh(agent)
         session.expunge(agent)
         return agent
+
+
+def reset_account_password(
+    session: Session, agent: Agent, password: str, at: datetime, actor_id: int | None = None
+) -> None:
+    """Sets a new password chosen for the account (audited); AccountError when it is
+    too short or too long."""
+    check_new_password(password)
+    reset_password(session, agent, hash_password(password), actor_id=actor_id, at=at)
 
 
 def authenticate(session: Session, username: str, password: str) -> Agent | None:

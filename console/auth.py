@@ -29,9 +29,10 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from channels.client_limits import client_address as address_behind_proxies
 from console.accounts import authenticate
-from console.web import db, now, services, wants_json
+from console.web import db, now, problem, services, wants_json
 from store.agents import get_agent
 from store.logins import clear_failures, record_failure, throttled_until
+from store.presence import leave
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("auth", __name__, url_prefix="/console")
@@ -42,6 +43,11 @@ TOO_MANY_FAILURES = (
     "fallidos. Intente de nuevo en {wait}."
 )
 SESSION_ENDED = "Su sesión terminó. Inicie sesión de nuevo."
+NO_ROLE = {
+    "agent": "Esta página es para los funcionarios que atienden el chat.",
+    "supervisor": "Esta página es solo para supervisores.",
+    "editor": "Esta página es solo para editores de contenido.",
+}
 
 
 @dataclass
@@ -51,9 +57,19 @@ class AgentUser(UserMixin):
     id: int
     username: str
     display_name: str
+    roles: tuple[str, ...] = ("agent",)
 
     def get_id(self) -> str:
         return str(self.id)
+
+    def has_role(self, role: str) -> bool:
+        """True when the account has `role` (agent, supervisor, editor)."""
+        return role in self.roles
+
+    @classmethod
+    def of(cls, agent) -> AgentUser:
+        """The user of a store account."""
+        return cls(agent.id, agent.username, agent.display_name, tuple((agent.roles or "").split()))
 
 
 def _load_user(user_id: str) -> AgentUser | None:
@@ -62,7 +78,7 @@ def _load_user(user_id: str) -> AgentUser | None:
     agent = get_agent(db(), int(user_id))
     if agent is None or not agent.active:
         return None
-    return AgentUser(agent.id, agent.username, agent.display_name)
+    return AgentUser.of(agent)
 
 
 def _unauthorized():
@@ -88,6 +104,20 @@ def require_login():
     if not current_user.is_authenticated:
         return _unauthorized()
     return None
+
+
+def require_role(role: str):
+    """A `before_request` for blueprints of one role: login first, then 403 without it."""
+
+    def check():
+        refusal = require_login()
+        if refusal is not None:
+            return refusal
+        if not current_user.has_role(role):
+            return problem(403, NO_ROLE[role])
+        return None
+
+    return check
 
 
 def client_address(trusted_proxies: int) -> str:
@@ -141,7 +171,7 @@ def login():
             target = _safe_next(request.args.get("next"))
             session.clear()
             session.permanent = True
-            login_user(AgentUser(agent.id, agent.username, agent.display_name))
+            login_user(AgentUser.of(agent))
             return redirect(target)
         record_failure(db(), username, address, at, window)
         flash(LOGIN_FAILED, "error")
@@ -151,7 +181,9 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
-    """Ends the session."""
+    """Ends the session; the agent is no longer available for hand-offs."""
+    if current_user.is_authenticated:
+        leave(db(), current_user.id)
     logout_user()
     session.clear()
     flash("Su sesión se cerró correctamente.", "info")

@@ -11,6 +11,8 @@ from console.auth import require_login
 from console.presenters import OUTCOME_LABELS, agent_names, handoff_json, message_json
 from console.relay import RelayError
 from console.web import db, now, problem, services, wants_json
+from store.activity import touch
+from store.clock import system_clock
 from store.handoffs import (
     AGENT_OUTCOMES,
     TAKEN,
@@ -18,6 +20,7 @@ from store.handoffs import (
     add_message,
     close_handoff,
     get_handoff,
+    mark_agent_typing,
     messages_after,
     take_handoff,
 )
@@ -174,6 +177,8 @@ def reply(handoff_id: int):
     if len(text) > MAX_REPLY_CHARS:
         return problem(400, LONG_REPLY)
     message = add_message(db(), handoff.id, "agent", text, now(), agent_id=current_user.id)
+    # The citizen has something to answer: their silence counts from now (P3).
+    touch(db(), handoff.conversation_id, system_clock(), create=False)
     body = message_json(message, handoff, {current_user.id: current_user.display_name})
     delivered = _trigger(handoff, "EXTERNAL_agent_message", {"message_id": message.id})
     if not wants_json():
@@ -183,6 +188,16 @@ def reply(handoff_id: int):
     if not delivered:
         return jsonify({"error": NOT_DELIVERED, "message": body}), 502
     return jsonify({"message": body}), 201
+
+
+@blueprint.post("/handoffs/<int:handoff_id>/typing")
+def typing(handoff_id: int):
+    """The agent is typing a reply: the citizen's widget says so for a few seconds."""
+    handoff, error = _own_open_handoff(handoff_id)
+    if error is not None:
+        return error
+    mark_agent_typing(db(), handoff.id, current_user.id, now())
+    return "", 204
 
 
 @blueprint.post("/handoffs/<int:handoff_id>/close")

@@ -22,6 +22,7 @@ OUTCOME_LABELS = {
     "abandoned": "El ciudadano salió del chat",
     "conduct": "Terminada por incumplir las reglas del chat",
     "expired": "Nadie la atendió a tiempo",
+    "interrupted": "El ciudadano dejó de responder y el chat se cerró",
 }
 BOT_LABEL = "Asistente virtual"
 

@@ -1,4 +1,8 @@
-"""Service reports (A5): figures per Bogotá day for a period, with charts, and as CSV."""
+"""Service reports (A5): figures per Bogotá day for a period, with charts, and as CSV.
+
+Supervisors also see the figures per agent (served, median handling time,
+satisfaction) on the page and as a second CSV (`/console/reports/agents.csv`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
 
-from console.auth import require_login
+from console.auth import NO_ROLE, require_login
 from console.charts import Series, grouped_bars, horizontal_bars
 from console.scripts import BOGOTA
 from console.web import db, now, problem, services
-from store.reports import MAX_DAYS, DayFigures, Report, build_report
+from store.agents import SUPERVISOR
+from store.reports import MAX_DAYS, AgentFigures, DayFigures, Report, agent_figures, build_report
 
 blueprint = Blueprint("reports", __name__, url_prefix="/console")
 blueprint.before_request(require_login)
@@ -120,8 +126,11 @@ def index():
         start = end - timedelta(DEFAULT_DAYS - 1)
     report = build_report(db(), start, end)
     texts = services().texts
+    per_agent = (agent_figures(db(), start, end) if current_user.has_role(SUPERVISOR)
+                 else None)
     return render_template(
         "reports.html",
+        per_agent=per_agent,
         report=report,
         error=error,
         columns=COLUMNS,
@@ -195,3 +204,25 @@ def export_unanswered():
         for text, times, last in report.unanswered
     ]
     return _csv(rows, f"mensajes-no-entendidos-{period[0]}-a-{period[1]}.csv")
+
+
+AGENT_HEADER = ["Funcionario", "Usuario", "Transferencias atendidas",
+                "Tiempo de atención mediano (s)", "Satisfacción: sí", "Satisfacción: no"]
+
+
+def _agent_row(row: AgentFigures) -> list:
+    name = row.name if row.active else f"{row.name} (cuenta desactivada)"
+    return [name, row.username, row.served, row.handling_median_seconds,
+            row.satisfied_yes, row.satisfied_no]
+
+
+@blueprint.get("/reports/agents.csv")
+def export_agents():
+    """Supervisors only: one row per agent (handling time in whole seconds)."""
+    if not current_user.has_role(SUPERVISOR):
+        return problem(403, NO_ROLE[SUPERVISOR])
+    period, error = _csv_period()
+    if error is not None:
+        return error
+    rows = [AGENT_HEADER] + [_agent_row(row) for row in agent_figures(db(), *period)]
+    return _csv(rows, f"informe-por-funcionario-{period[0]}-a-{period[1]}.csv")

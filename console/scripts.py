@@ -15,6 +15,9 @@ NO_TOPIC = "Sin tema identificado"
 
 # (key, label shown on the button, response in domain.yml); the greeting is chosen by time.
 SCRIPTS = (
+    ("how_can_help", "¿En qué le puedo ayudar?", "utter_how_can_help"),
+    ("ask_detail", "Pedir más detalle (P4)", "utter_ask_detail"),
+    ("inactivity", "¿Se encuentra en línea? (P3)", "utter_inactivity_prompt"),
     ("please_wait", "Espera (P6)", "utter_please_wait"),
     ("escalate_pqrd", "Remitir a PQRD (P8)", "utter_escalate_pqrd"),
     ("conduct_warning", "Advertencia de lenguaje (P9)", "utter_conduct_warning"),

@@ -48,6 +48,9 @@ class ConsoleSettings:
     secure_cookies: bool = DEFAULTS["console_secure_cookies"]
     handoff_timeout_seconds: int = DEFAULTS["handoff_timeout_seconds"]
     sweep_interval_seconds: float = DEFAULTS["sweep_interval_seconds"]
+    # R1, R2: when an agent counts as available; how often a waiting citizen hears from the bot.
+    agent_presence_seconds: int = DEFAULTS["agent_presence_seconds"]
+    handoff_update_seconds: int = DEFAULTS["handoff_update_seconds"]
     inactivity_prompt_seconds: int = DEFAULTS["inactivity_prompt_seconds"]
     inactivity_close_seconds: int = DEFAULTS["inactivity_close_seconds"]
     pqrd_url: str = DEFAULTS["pqrd_url"]
@@ -106,6 +109,8 @@ class ConsoleSettings:
             secure_cookies=values.console_secure_cookies,
             handoff_timeout_seconds=values.handoff_timeout_seconds,
             sweep_interval_seconds=values.sweep_interval_seconds,
+            agent_presence_seconds=values.agent_presence_seconds,
+            handoff_update_seconds=values.handoff_update_seconds,
             inactivity_prompt_seconds=values.inactivity_prompt_seconds,
             inactivity_close_seconds=values.inactivity_close_seconds,
             pqrd_url=values.pqrd_url,

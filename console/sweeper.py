@@ -1,4 +1,5 @@
-"""The web app's timers: hand-offs nobody took (P14) and silent citizens (P3).
+"""The web app's timers: hand-offs nobody took (P14), waiting citizens' updates (R2)
+and silent citizens (P3).
 
 Both live in the store, so they survive restarts of any process; each step is
 claimed with a conditional UPDATE, so several web apps never send it twice. The
@@ -17,7 +18,7 @@ from console.settings import ConsoleSettings
 from store.activity import claim_due_closings, claim_due_prompts, undo_claim
 from store.clock import system_clock
 from store.db import session_for
-from store.handoffs import expire_overdue
+from store.handoffs import claim_due_updates, expire_overdue, retry_update
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,28 @@ def expire_overdue_handoffs(settings: ConsoleSettings, relay: Relay) -> list[int
         except RelayError as error:
             log.warning("expiry of hand-off %s not relayed: %s", handoff_id, error)
     return [handoff_id for handoff_id, _ in expired]
+
+
+def send_waiting_updates(settings: ConsoleSettings, relay: Relay) -> list[int]:
+    """R2: every waiting citizen hears from the bot each `handoff_update_seconds`.
+
+    The ids of the hand-offs updated; one whose update Rasa could not take is
+    retried at the next sweep.
+    """
+    now = settings.clock()
+    every = timedelta(seconds=settings.handoff_update_seconds)
+    with session_for(settings.database_url) as session:
+        due = [(h.id, h.conversation_id) for h in claim_due_updates(session, now, every)]
+    sent = []
+    for handoff_id, conversation_id in due:
+        try:
+            relay.trigger(conversation_id, "EXTERNAL_handoff_waiting", {})
+            sent.append(handoff_id)
+        except RelayError as error:
+            log.warning("waiting update of hand-off %s not relayed: %s", handoff_id, error)
+            with session_for(settings.database_url) as session:
+                retry_update(session, handoff_id, now)
+    return sent
 
 
 def check_inactivity(settings: ConsoleSettings, relay: Relay, now=None) -> dict[str, list[str]]:
@@ -93,6 +116,7 @@ class Sweeper:
                 expired = expire_overdue_handoffs(self.settings, self.relay)
                 if expired:
                     log.info("expired hand-offs %s", expired)
+                send_waiting_updates(self.settings, self.relay)
                 inactive = check_inactivity(self.settings, self.relay)
                 if inactive["prompted"] or inactive["closed"]:
                     log.info("inactivity: %d prompted, %d closed",

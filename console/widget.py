@@ -43,6 +43,8 @@ from console.auth import client_address
 from console.scripts import _first_text
 from console.settings import ConsoleSettings
 from console.web import services
+from store.db import session_for
+from store.handoffs import citizen_view
 
 blueprint = Blueprint("widget", __name__)
 log = logging.getLogger(__name__)
@@ -352,6 +354,27 @@ def chat_history():
         response.headers["Retry-After"] = "5"
         return response
     return _no_store(_allow_origin(jsonify(messages)))
+
+
+@blueprint.route("/chat/status", methods=["POST", "OPTIONS"])
+def chat_status():
+    """`{"token": …}` → the hand-off of the token's conversation, for the widget's status
+    line (R2): `{"handoff": null | "waiting" | "taken", "position", "agent_name",
+    "agent_writing"}`. Read from the store only; nothing is changed."""
+    if request.method == "OPTIONS":
+        return _allow_origin(Response(status=204))
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        return _json_error("La solicitud no es válida.", 400)
+    settings = services().settings
+    session_id = session_of(token, settings.chat_token_secret,
+                            settings.chat_token_max_idle_seconds)
+    if session_id is None:
+        return _json_error("La credencial de la conversación no es válida.", 401)
+    with session_for(settings.database_url) as session:
+        status = citizen_view(session, session_id, settings.clock())
+    return _no_store(_allow_origin(jsonify(status)))
 
 
 def _no_store(response: Response) -> Response:

@@ -127,6 +127,9 @@ class Settings:
     login_window_seconds: int = 900
     handoff_timeout_seconds: int = 300
     sweep_interval_seconds: float = 5.0
+    handoff_needs_agent_online: bool = True
+    agent_presence_seconds: int = 60
+    handoff_update_seconds: int = 60
     smtp_host: str = ""
     smtp_tls: str = "starttls"
     smtp_port: int = SMTP_DEFAULT_PORTS["starttls"]
@@ -352,6 +355,14 @@ VARIABLES: tuple[Variable, ...] = (
              "the window of LOGIN_MAX_FAILURES, in seconds", "x", WEB),
     Variable("HANDOFF_TIMEOUT_SECONDS", "handoff_timeout_seconds", p.positive_int,
              "seconds a citizen waits for an agent before the bot offers e-mail", "-5", WEB),
+    Variable("HANDOFF_NEEDS_AGENT_ONLINE", "handoff_needs_agent_online", p.boolean,
+             "true: a person is offered only while an agent is available in the console; "
+             "false: the schedule alone decides", "a veces", ACTIONS),
+    Variable("AGENT_PRESENCE_SECONDS", "agent_presence_seconds", p.positive_int,
+             "an agent counts as available this long after their console page last reported",
+             "0", "actions, web app"),
+    Variable("HANDOFF_UPDATE_SECONDS", "handoff_update_seconds", p.positive_int,
+             "how often a citizen waiting for an agent hears from the bot", "-1", WEB),
     Variable("SWEEP_INTERVAL_SECONDS", "sweep_interval_seconds", p.positive_seconds,
              "how often the web app looks for hand-offs nobody took", "rápido", WEB),
     Variable("SMTP_HOST", "smtp_host", p.text,

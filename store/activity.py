@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.db import update_if
-from store.handoffs import OPEN_STATUSES
+from store.handoffs import WAITING
 from store.models import ConversationActivity, Handoff
 
 # A conversation ended with the farewell opens again if the citizen writes;
@@ -91,15 +91,18 @@ def activity_of(session: Session, conversation_id: str) -> ConversationActivity 
     return session.get(ConversationActivity, conversation_id)
 
 
-def _no_open_handoff():
+def _not_waiting_for_an_agent():
+    """While a citizen waits in the queue the silence is ours, not theirs; with an agent
+    serving them, the inactivity rule applies (the agent's messages restart it)."""
     return ~exists().where(
         Handoff.conversation_id == ConversationActivity.conversation_id,
-        Handoff.status.in_(OPEN_STATUSES),
+        Handoff.status == WAITING,
     )
 
 
 def claim_due_prompts(session: Session, now: datetime, prompt_after: timedelta) -> list[str]:
-    """Conversations silent for `prompt_after`, not yet prompted, not closed, not handed off.
+    """Conversations silent for `prompt_after`, not yet prompted, not closed, not waiting
+    for an agent.
 
     Marks each prompted and returns the ids this call claimed.
     """
@@ -108,7 +111,7 @@ def claim_due_prompts(session: Session, now: datetime, prompt_after: timedelta) 
             ConversationActivity.closed_at.is_(None),
             ConversationActivity.prompted_at.is_(None),
             ConversationActivity.last_activity_at <= now - prompt_after,
-            _no_open_handoff(),
+            _not_waiting_for_an_agent(),
         )
     ).all()
     return [
@@ -132,7 +135,7 @@ def claim_due_closings(
             ConversationActivity.closed_at.is_(None),
             ConversationActivity.prompted_at <= now - answer_time,
             ConversationActivity.last_activity_at <= now - close_after,
-            _no_open_handoff(),
+            _not_waiting_for_an_agent(),
         )
     ).all()
     return [

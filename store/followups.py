@@ -65,6 +65,26 @@ def release_on_hold(session: Session, handoff_id: int, served: bool) -> int:
     return result.rowcount
 
 
+def follow_up_after_service(session: Session, handoff_id: int) -> FollowUp | None:
+    """A served hand-off still needs an answer by e-mail (the agent's outcome, or the chat
+    was cut): the address the citizen left with consent while waiting becomes a pending
+    follow-up again. None when the citizen left no address in this hand-off."""
+    cancelled = session.scalars(
+        select(FollowUp)
+        .where(FollowUp.handoff_id == handoff_id, FollowUp.status == CANCELLED,
+               FollowUp.consent_given.is_(True))
+        .order_by(FollowUp.id.desc())
+    ).first()
+    if cancelled is None:
+        return None
+    if not update_if(session, FollowUp,
+                     (FollowUp.id == cancelled.id, FollowUp.status == CANCELLED),
+                     {"status": PENDING}):
+        return None
+    session.refresh(cancelled)
+    return cancelled
+
+
 def follow_ups_of(session: Session, conversation_id: str) -> list[FollowUp]:
     """The follow-ups of one conversation, oldest first."""
     query = select(FollowUp).where(FollowUp.conversation_id == conversation_id)

@@ -7,20 +7,22 @@ expiry sweep) racing for the same hand-off cannot both win, on SQLite or Postgre
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.db import update_if
-from store.followups import release_on_hold
-from store.models import Handoff, HandoffMessage
+from store.followups import CANCELLED, ON_HOLD, follow_up_after_service, release_on_hold
+from store.models import FollowUp, Handoff, HandoffMessage
 
 WAITING, TAKEN, CLOSED, EXPIRED = "waiting", "taken", "closed", "expired"
 OPEN_STATUSES = (WAITING, TAKEN)
 # Outcomes an agent can choose when closing, and those the system sets.
 AGENT_OUTCOMES = ("resolved", "referred_pqrd", "follow_up", "unresolved")
-SYSTEM_OUTCOMES = ("abandoned", "conduct", "expired")
+SYSTEM_OUTCOMES = ("abandoned", "conduct", "expired", "interrupted")
+# Outcomes after which the citizen is answered by e-mail, when they left an address.
+FOLLOW_UP_OUTCOMES = ("follow_up", "interrupted")
 
 
 class HandoffUnavailable(Exception):
@@ -93,6 +95,73 @@ def queue_position(session: Session, handoff: Handoff) -> int:
     return int(ahead or 0) + 1
 
 
+def record_position_told(session: Session, handoff_id: int, position: int) -> None:
+    """The place in line the citizen was last told (R2)."""
+    update_if(session, Handoff, (Handoff.id == handoff_id,), {"position_told": position})
+
+
+def claim_due_updates(session: Session, at: datetime, every: timedelta) -> list[Handoff]:
+    """The waiting hand-offs whose citizen has not heard from the bot for `every` (R2).
+
+    Each is claimed with a conditional UPDATE of `update_sent_at`, so two sweeping
+    processes never send the same update twice.
+    """
+    due = session.execute(
+        select(Handoff.id, Handoff.update_sent_at).where(
+            Handoff.status == WAITING,
+            func.coalesce(Handoff.update_sent_at, Handoff.requested_at) <= at - every,
+        )
+    ).all()
+    claimed = []
+    for handoff_id, sent_at in due:
+        sent_before = (
+            Handoff.update_sent_at.is_(None) if sent_at is None
+            else Handoff.update_sent_at == sent_at
+        )
+        if update_if(session, Handoff,
+                     (Handoff.id == handoff_id, Handoff.status == WAITING, sent_before),
+                     {"update_sent_at": at}):
+            claimed.append(session.get(Handoff, handoff_id))
+    return claimed
+
+
+def retry_update(session: Session, handoff_id: int, claimed_at: datetime) -> None:
+    """Undoes a claimed update that could not be sent: it is due again at the next sweep."""
+    update_if(session, Handoff,
+              (Handoff.id == handoff_id, Handoff.update_sent_at == claimed_at),
+              {"update_sent_at": None})
+
+
+def mark_agent_typing(session: Session, handoff_id: int, agent_id: int, at: datetime) -> bool:
+    """The serving agent is typing a reply; False when they no longer serve it."""
+    return update_if(
+        session, Handoff,
+        (Handoff.id == handoff_id, Handoff.status == TAKEN, Handoff.agent_id == agent_id),
+        {"agent_typing_at": at},
+    )
+
+
+# How long after the agent's last keystroke the widget still says "está escribiendo".
+TYPING_SECONDS = 6
+
+
+def citizen_view(session: Session, conversation_id: str, at: datetime) -> dict:
+    """What the citizen's widget shows of the open hand-off (R2), if any."""
+    handoff = open_handoff(session, conversation_id)
+    if handoff is None:
+        return {"handoff": None, "position": 0, "agent_name": "", "agent_writing": False}
+    typed = handoff.agent_typing_at
+    return {
+        "handoff": handoff.status,
+        "position": queue_position(session, handoff),
+        "agent_name": handoff.agent.display_name if handoff.agent else "",
+        "agent_writing": bool(
+            handoff.status == TAKEN and typed is not None
+            and at - typed <= timedelta(seconds=TYPING_SECONDS)
+        ),
+    }
+
+
 def waiting_queue(session: Session) -> list[Handoff]:
     """The waiting hand-offs, first come first."""
     query = select(Handoff).where(Handoff.status == WAITING).order_by(
@@ -143,17 +212,22 @@ def close_handoff(
         handoff = session.get(Handoff, handoff_id)
         if handoff is None or handoff.agent_id != agent_id:
             raise HandoffUnavailable(f"hand-off {handoff_id} is not served by agent {agent_id}")
-    return _transition(
+    handoff = _transition(
         session, handoff_id, conditions, status=CLOSED, outcome=outcome, closed_at=at
     )
+    if outcome in FOLLOW_UP_OUTCOMES:
+        follow_up_after_service(session, handoff.id)
+    return handoff
 
 
 def end_open_handoff(
     session: Session, conversation_id: str, outcome: str, at: datetime
 ) -> Handoff | None:
-    """The citizen left or was cut off (`abandoned`, `conduct`): closes any open hand-off.
+    """The citizen left or was cut off (`abandoned`, `conduct`, `interrupted` by
+    inactivity): closes any open hand-off.
 
-    A hand-off that was still waiting leaves its on-hold follow-up pending.
+    A hand-off that was still waiting leaves its on-hold follow-up pending; a served one
+    cut by inactivity makes the address left with consent a pending follow-up again.
     """
     handoff = open_handoff(session, conversation_id)
     if handoff is None:
@@ -167,19 +241,23 @@ def end_open_handoff(
         except HandoffUnavailable:
             continue
         release_on_hold(session, closed.id, served=served)
+        if served and outcome in FOLLOW_UP_OUTCOMES:
+            follow_up_after_service(session, closed.id)
         return closed
     return None
 
 
 def expire_overdue(session: Session, requested_before: datetime, at: datetime) -> list[Handoff]:
-    """Marks expired every hand-off still waiting since before `requested_before`.
+    """Marks expired every hand-off still waiting since before `requested_before` (since it
+    was requested, or returned to the queue).
 
     Returns those this call expired (not those another process expired first);
     their on-hold follow-ups become pending.
     """
     overdue = session.scalars(
         select(Handoff.id).where(
-            Handoff.status == WAITING, Handoff.requested_at < requested_before
+            Handoff.status == WAITING,
+            func.coalesce(Handoff.returned_at, Handoff.requested_at) < requested_before,
         )
     ).all()
     expired = []
@@ -254,3 +332,38 @@ def take_undelivered_agent_messages(
             claimed.append(message)
     session.commit()
     return claimed
+
+
+def return_to_queue(session: Session, agent_id: int, at: datetime) -> list[Handoff]:
+    """Every hand-off the agent is serving goes back to waiting (the agent was deactivated).
+
+    Each keeps its `requested_at`, so the citizen keeps their place in line; `at`
+    becomes its last waiting update (R2: the bot tells the citizen at once). Each is
+    one conditional UPDATE on (taken, this agent), so a hand-off the agent closes
+    meanwhile stays closed. Messages are not touched; on-hold follow-ups that being
+    served had cancelled wait on hold again. Returns the hand-offs this call returned.
+    """
+    serving = session.scalars(
+        select(Handoff.id).where(Handoff.status == TAKEN, Handoff.agent_id == agent_id)
+        .order_by(Handoff.id)
+    ).all()
+    returned = []
+    for handoff_id in serving:
+        if not update_if(
+            session, Handoff,
+            (Handoff.id == handoff_id, Handoff.status == TAKEN, Handoff.agent_id == agent_id),
+            {"status": WAITING, "agent_id": None, "taken_at": None, "update_sent_at": at,
+             "returned_at": at},
+        ):
+            continue
+        session.execute(
+            update(FollowUp)
+            .where(FollowUp.handoff_id == handoff_id, FollowUp.status == CANCELLED)
+            .values(status=ON_HOLD)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        handoff = session.get(Handoff, handoff_id)
+        session.refresh(handoff)
+        returned.append(handoff)
+    return returned

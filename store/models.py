@@ -42,7 +42,13 @@ class UtcDateTime(TypeDecorator):
 
 
 class Agent(Base):
-    """A CISAT agent's personal account for the console."""
+    """A personal account for the console.
+
+    `roles` is a space-separated set of `agent` (serves citizens), `supervisor`
+    (manages accounts, reads transcripts) and `editor` (edits the content).
+    Presence: the agent's open console pages report `last_seen_at`; `away` is set
+    by the agent ("ausente").
+    """
 
     __tablename__ = "agents"
 
@@ -52,6 +58,13 @@ class Agent(Base):
     password_hash = Column(String(255), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UtcDateTime, nullable=False)
+    roles = Column(String(64), nullable=False, default="agent")
+    last_seen_at = Column(UtcDateTime, nullable=True)
+    away = Column(Boolean, nullable=False, default=False)
+
+    def has_role(self, role: str) -> bool:
+        """True when `role` is one of the account's roles."""
+        return role in (self.roles or "").split()
 
 
 class Handoff(Base):
@@ -74,6 +87,13 @@ class Handoff(Base):
     closed_at = Column(UtcDateTime, nullable=True)
     agent_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
     outcome = Column(String(32), nullable=True)
+    # The last waiting update the bot sent (R2), and the place in line it told.
+    update_sent_at = Column(UtcDateTime, nullable=True)
+    position_told = Column(Integer, nullable=True)
+    # When the agent last typed in the reply box: the widget shows "está escribiendo".
+    agent_typing_at = Column(UtcDateTime, nullable=True)
+    # Back in the queue after its agent was deactivated: the expiry counts from here.
+    returned_at = Column(UtcDateTime, nullable=True)
 
     agent = relationship(Agent, lazy="joined")
     messages = relationship(
@@ -195,3 +215,17 @@ class LoginFailure(Base):
     username = Column(String(64), nullable=False)  # as typed, lower-cased; may not exist
     address = Column(String(64), nullable=False)  # the client's IP address
     at = Column(UtcDateTime, nullable=False, index=True)
+
+
+class AuditRecord(Base):
+    """A supervisor's action on an account (created, deactivated, reactivated,
+    password_reset, roles_changed): who, when, on whom; never a password."""
+
+    __tablename__ = "audit_records"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(UtcDateTime, nullable=False, index=True)
+    actor_id = Column(Integer, ForeignKey("agents.id"), nullable=True)  # None: the CLI
+    action = Column(String(32), nullable=False)
+    target_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
+    detail = Column(String(255), nullable=False, default="")

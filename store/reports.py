@@ -6,10 +6,17 @@ PostgreSQL `AT TIME ZONE 'America/Bogota'`, on SQLite `date(at, '-5 hours')`
 (Bogotá keeps UTC−5 all year, without daylight saving, so both agree). The
 period is filtered on the stored UTC times with bound parameters.
 
-Waiting times are the only figures not aggregated in SQL: SQLite has no
-percentile function, so the served hand-offs' (requested_at, taken_at) pairs of
-the period are fetched and the median and p90 computed in Python with linear
-interpolation between ranks, as PostgreSQL's `percentile_cont` does.
+Waiting and handling times are the only figures not aggregated in SQL: SQLite
+has no percentile function, so the served hand-offs' (requested_at, taken_at) or
+(taken_at, closed_at) pairs of the period are fetched and the median and p90
+computed in Python with linear interpolation between ranks, as PostgreSQL's
+`percentile_cont` does.
+
+Per agent (`agent_figures`, for supervisors): the hand-offs each agent served among
+those requested in the period (they add up to the period's "served"), the median
+time from taking a hand-off to closing it, and the satisfaction answers given after
+the agent took the conversation (before any later hand-off of the same
+conversation was taken by someone else).
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, case, func, select
+from sqlalchemy import String, and_, case, exists, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from store.metrics import (
@@ -32,7 +39,7 @@ from store.metrics import (
     PQRD_ESCALATION,
     SATISFACTION,
 )
-from store.models import ConversationActivity, ConversationEvent, Handoff
+from store.models import Agent, ConversationActivity, ConversationEvent, Handoff
 
 BOGOTA = ZoneInfo("America/Bogota")
 MAX_DAYS = 366
@@ -274,3 +281,74 @@ def _aware(moment: datetime | str) -> datetime:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+@dataclass
+class AgentFigures:
+    """One agent's figures for a period."""
+
+    agent_id: int
+    name: str
+    username: str
+    active: bool
+    served: int = 0
+    handling_median_seconds: float | None = None
+    satisfied_yes: int = 0
+    satisfied_no: int = 0
+
+
+def agent_figures(session: Session, start: date, end: date) -> list[AgentFigures]:
+    """Per agent, for the hand-offs requested on the Bogotá days `start` … `end`: how
+    many they served, the median handling time (taken → closed, of those closed) and
+    the satisfaction answers after them. Every active account of the `agent` role is
+    listed, with zeros when it served nobody; others only when they served someone."""
+    low, high = period_bounds(start, end)
+    in_period = (Handoff.requested_at >= low, Handoff.requested_at < high,
+                 Handoff.taken_at.is_not(None), Handoff.agent_id.is_not(None))
+    figures: dict[int, AgentFigures] = {
+        agent.id: AgentFigures(agent.id, agent.display_name, agent.username, agent.active)
+        for agent in session.scalars(select(Agent))
+        if agent.active and agent.has_role("agent")
+    }
+    served_by = dict(session.execute(
+        select(Handoff.agent_id, func.count()).where(*in_period).group_by(Handoff.agent_id)
+    ).all())
+    for agent in session.scalars(select(Agent).where(Agent.id.in_(list(served_by)))):
+        figures.setdefault(
+            agent.id, AgentFigures(agent.id, agent.display_name, agent.username, agent.active))
+    handling: dict[int, list[float]] = defaultdict(list)
+    for agent_id, taken_at, closed_at in session.execute(
+        select(Handoff.agent_id, Handoff.taken_at, Handoff.closed_at)
+        .where(*in_period, Handoff.closed_at.is_not(None))
+    ):
+        handling[agent_id].append(max(0.0, (closed_at - taken_at).total_seconds()))
+    for agent_id, count in served_by.items():
+        figures[agent_id].served = int(count)
+        figures[agent_id].handling_median_seconds = percentile(handling[agent_id], 0.5)
+    for agent_id, value, count in _satisfaction_by_agent(session, in_period):
+        name = "satisfied_yes" if value == "yes" else "satisfied_no"
+        setattr(figures[agent_id], name, int(count))
+    return sorted(figures.values(), key=lambda row: (row.name.casefold(), row.agent_id))
+
+
+def _satisfaction_by_agent(session: Session, in_period: tuple) -> list[tuple[int, str, int]]:
+    """(agent, yes | no, answers): each satisfaction answer counts for the agent of the
+    conversation's latest hand-off taken before it."""
+    later = aliased(Handoff)
+    taken_later = exists().where(
+        later.conversation_id == Handoff.conversation_id,
+        later.taken_at.is_not(None),
+        later.taken_at > Handoff.taken_at,
+        later.taken_at <= ConversationEvent.at,
+    )
+    rows = session.execute(
+        select(Handoff.agent_id, ConversationEvent.value, func.count())
+        .join(ConversationEvent, and_(
+            ConversationEvent.conversation_id == Handoff.conversation_id,
+            ConversationEvent.kind == SATISFACTION,
+            ConversationEvent.at >= Handoff.taken_at,
+        ))
+        .where(*in_period, ConversationEvent.value.in_(("yes", "no")), ~taken_later)
+        .group_by(Handoff.agent_id, ConversationEvent.value)
+    )
+    return [(agent_id, value, count) for agent_id, value, count in rows]

@@ -75,9 +75,16 @@ def tracker(events: list[dict[str, Any]], slots: dict[str, Any] | None = None) -
     return Tracker("citizen-1", all_slots, latest, events, False, None, {}, "action_listen")
 
 
-def settings_at(moment: str, database_url: str = "sqlite://") -> Settings:
-    """Default settings with a fixed clock (ISO time with offset)."""
-    return Settings(database_url=database_url, clock=clock_from_setting(moment))
+def settings_at(moment: str, database_url: str = "sqlite://",
+                needs_agent_online: bool = False) -> Settings:
+    """Default settings with a fixed clock (ISO time with offset).
+
+    The schedule alone decides whether a person is offered, unless `needs_agent_online`
+    (then the store at `database_url` must say an agent is available: tests/actions/
+    test_presence.py).
+    """
+    return Settings(database_url=database_url, clock=clock_from_setting(moment),
+                    handoff_needs_agent_online=needs_agent_online)
 
 
 def run(act: Action, events: list[dict[str, Any]], slots: dict[str, Any] | None = None,

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from channels.session_tokens import issue, secret_from_env
+from tests.on_duty import OnDutyAgent
 from tools.scaled import (
     ScaledStack,
     SetupError,
@@ -68,6 +69,8 @@ class LiveStack:
     env: dict[str, str]
     clock_file: Path
     database_url: str
+    # A console page reporting presence (R1); `live.on_duty.away()` for "nobody available".
+    on_duty: OnDutyAgent
 
     @property
     def rasa_url(self) -> str:
@@ -139,6 +142,9 @@ def live_stack(tmp_path_factory, overrides: dict[str, str] | None = None
         "CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{web_port}",
         "SWEEP_INTERVAL_SECONDS": "0.5",
         "HANDOFF_TIMEOUT_SECONDS": "300",
+        # Waiting updates (R2) would interleave with the tests' turns: a test that checks
+        # them makes its hand-off's update due in the database.
+        "HANDOFF_UPDATE_SECONDS": "3600",
         "DATABASE_URL": database_url,
         "TENJO_FAKE_NOW": f"@{clock_file}",
         "RASA_TOKEN": "test-token",
@@ -151,9 +157,13 @@ def live_stack(tmp_path_factory, overrides: dict[str, str] | None = None
         **(overrides or {}),
     })
     stack = Stack(env, log_dir=folder / "logs").start()
+    on_duty = None
     try:
-        yield LiveStack(env, clock_file, database_url)
+        on_duty = OnDutyAgent(f"http://127.0.0.1:{web_port}", database_url).start()
+        yield LiveStack(env, clock_file, database_url, on_duty)
     finally:
+        if on_duty is not None:
+            on_duty.stop()
         stack.stop()
 
 
@@ -216,13 +226,18 @@ def scaled(tmp_path_factory) -> Iterator[ScaledStack]:
         "INACTIVITY_PROMPT_SECONDS": "900",
         "INACTIVITY_CLOSE_SECONDS": "1800",
         "HANDOFF_TIMEOUT_SECONDS": "3600",
+        "HANDOFF_UPDATE_SECONDS": "3600",
         "TICKET_LOCK_LIFETIME": "20",
         "ACTIONS_TIMEOUT_SECONDS": "10",
     })
     stack = ScaledStack(env, log_dir=folder / "logs")
     try:
         stack.start(timeout=420)
-        yield stack
+        on_duty = OnDutyAgent(env["SCALED_PUBLIC_URL"], database_url).start()
+        try:
+            yield stack
+        finally:
+            on_duty.stop()
     finally:
         stack.stop()
         drop_database(database_url)

@@ -5,9 +5,11 @@ turn), for the tests of the figures read from that table (store/monitoring.py)."
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, UserUttered
+from rasa.shared.core.slots import Slot
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_runtime.tracker_store import WindowedSQLTrackerStore
@@ -37,13 +39,15 @@ def external_turn(at: float, intent: str = "EXTERNAL_inactivity_prompt") -> list
 class TrackerEvents:
     """Conversations saved through the tracker store, one `save` per call of `add`."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, slots: tuple[Slot, ...] = ()) -> None:
         self.store = WindowedSQLTrackerStore(domain=None, host=database_url, window_events=0)
+        self.slots = slots
         self._trackers: dict[str, DialogueStateTracker] = {}
 
     def add(self, sender: str, *events: Event) -> None:
         """Appends events to the conversation and saves it, as Rasa does after a turn."""
-        tracker = self._trackers.setdefault(sender, DialogueStateTracker(sender, []))
+        tracker = self._trackers.setdefault(
+            sender, DialogueStateTracker(sender, [copy.deepcopy(s) for s in self.slots]))
         for event in events:
             tracker.update(event)
         asyncio.run(self.store.save(tracker))

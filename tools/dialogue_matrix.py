@@ -530,6 +530,25 @@ STATES: tuple[State, ...] = (
           (*QUEUED, NO, Store("take"),
            Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),))),
           Expect("utter_handoff_taken", (("handoff", "taken"),))),
+    State("waiting_updated", "still waiting: the periodic update (R2)",
+          (*QUEUED, NO, Event("EXTERNAL_handoff_waiting")),
+          Expect("utter_still_waiting", (("next_step", "listen"), ("handoff", "waiting")))),
+    State("returned_to_queue", "the agent was deactivated: back in the queue",
+          (*QUEUED, NO, Store("take"),
+           Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),
+           Store("return"), Event("EXTERNAL_handoff_returned")),
+          Expect("utter_handoff_returned", (("handoff", "waiting"),))),
+    State("with_agent_prompted", "with an agent, silent: ¿Se encuentra en línea? (P3)",
+          (*QUEUED, NO, Store("take"),
+           Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),
+           Store("silence"), Event("EXTERNAL_inactivity_prompt")),
+          Expect("utter_inactivity_prompt", (("handoff", "taken"),))),
+    State("closed_inactivity_with_agent", "with an agent, silent: chat closed (paused)",
+          (*QUEUED, NO, Store("take"),
+           Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),
+           Store("silence"), Event("EXTERNAL_inactivity_prompt"),
+           Store("silence_close"), Event("EXTERNAL_inactivity_close")),
+          Expect("utter_inactivity_closed", paused=True)),
     State("after_agent_closed", "the agent closed: ¿Es satisfactoria la respuesta?",
           (*QUEUED, NO, Store("take"),
            Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),
@@ -607,18 +626,28 @@ class ResponseNamer:
 @contextmanager
 def matrix_environment(folder: Path, moment: str = STAFFED) -> Iterator[tuple[str, Path]]:
     """A migrated SQLite store and a clock file in `folder`, in this process's environment
-    (`DATABASE_URL`, `TENJO_FAKE_NOW=@file`) for the duration; (database URL, clock file)."""
-    from store.db import engine_for, migrate
+    (`DATABASE_URL`, `TENJO_FAKE_NOW=@file`) for the duration; (database URL, clock file).
+
+    An agent is on duty for the whole run (R1): their presence, reported once, counts
+    for a day (`AGENT_PRESENCE_SECONDS`), so requests for a person are queued.
+    """
+    from store.agents import create_agent
+    from store.clock import system_clock
+    from store.db import engine_for, migrate, session_for
+    from store.presence import report_presence
 
     clock_file = folder / "now.txt"
     clock_file.write_text(moment, encoding="utf-8")
     url = f"sqlite:///{folder}/matrix.db"
-    names = ("DATABASE_URL", "TENJO_FAKE_NOW", "RASA_TELEMETRY_ENABLED")
+    names = ("DATABASE_URL", "TENJO_FAKE_NOW", "RASA_TELEMETRY_ENABLED", "AGENT_PRESENCE_SECONDS")
     saved = {name: os.environ.get(name) for name in names}
     os.environ.update(DATABASE_URL=url, TENJO_FAKE_NOW=f"@{clock_file}",
-                      RASA_TELEMETRY_ENABLED="false")
+                      RASA_TELEMETRY_ENABLED="false", AGENT_PRESENCE_SECONDS="86400")
     try:
         migrate(url)
+        with session_for(url) as session:
+            on_duty = create_agent(session, "turno", "Agente de turno", "-", system_clock())
+            report_presence(session, on_duty.id, system_clock())
         yield url, clock_file
     finally:
         engine_for(url).dispose()
@@ -857,6 +886,15 @@ def _expire(harness: Harness, conversation_id: str) -> None:
         expire_overdue(session, requested_before=now + timedelta(seconds=1), at=now)
 
 
+def _return(harness: Harness, conversation_id: str) -> None:
+    """A supervisor deactivated the agent: the hand-off goes back to the queue."""
+    from store.handoffs import return_to_queue
+
+    with harness._session() as session:
+        if not return_to_queue(session, harness.agent_id(), harness.now()):
+            raise LookupError("no hand-off to return")
+
+
 def _silence(harness: Harness, conversation_id: str) -> None:
     """The citizen has been silent long enough: the sweep claims the prompt."""
     from settings import current
@@ -879,7 +917,7 @@ def _silence_close(harness: Harness, conversation_id: str) -> None:
 
 
 STORE_STEPS: dict[str, Callable[[Harness, str], None]] = {
-    "take": _take, "close": _close, "expire": _expire, "silence": _silence,
+    "take": _take, "close": _close, "expire": _expire, "return": _return, "silence": _silence,
     "silence_close": _silence_close,
 }
 

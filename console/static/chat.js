@@ -132,9 +132,20 @@
     });
   }
 
+  /* The citizen's widget says "está escribiendo" while the agent types (every 3 s at most). */
+  var typingUrl = root.getAttribute("data-typing-url");
+  var lastTyping = 0;
+  function reportTyping() {
+    var moment = Date.now();
+    if (!typingUrl || !box.value.trim() || moment - lastTyping < 3000) { return; }
+    lastTyping = moment;
+    C.request(typingUrl, { method: "POST", json: {} }).catch(function () { /* not essential */ });
+  }
+
   if (form && box) {
     form.addEventListener("submit", send);
     box.addEventListener("input", updateCounter);
+    box.addEventListener("input", reportTyping);
     box.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { send(event); }
     });

@@ -82,3 +82,18 @@ def other_console(app, agents) -> Console:
     browser = Console(app)
     assert browser.login("luis").status_code == 302
     return browser
+
+
+@pytest.fixture
+def supervisor_id(database_url, agents) -> int:
+    """A supervisor who also serves citizens, sofia (password PASSWORD), besides ana and luis."""
+    return create_agent_account(database_url, "sofia", "Sofía Castro", PASSWORD, NOW,
+                                roles="agent supervisor").id
+
+
+@pytest.fixture
+def supervisor(app, supervisor_id) -> Console:
+    """A browser where sofia, a supervisor, is logged in."""
+    browser = Console(app)
+    assert browser.login("sofia").status_code == 302
+    return browser

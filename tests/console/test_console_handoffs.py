@@ -239,8 +239,8 @@ def test_chat_page_escapes_the_citizens_html(console, database_url):
 def test_chat_page_offers_the_protocol_scripts_with_filled_urls(console, taken):
     page = console.client.get(f"/console/handoffs/{taken}").get_data(as_text=True)
     texts = dict(re.findall(r'data-script="([a-z_]+)"\s+data-text="([^"]*)"', page))
-    assert set(texts) == {"greeting", "please_wait", "escalate_pqrd", "conduct_warning",
-                          "ask_satisfaction", "farewell"}
+    assert set(texts) == {"greeting", "how_can_help", "ask_detail", "inactivity", "please_wait",
+                          "escalate_pqrd", "conduct_warning", "ask_satisfaction", "farewell"}
     assert texts["greeting"].startswith("Buenos días, cordial saludo")  # 09:00 in Bogotá
     assert texts["please_wait"] == (
         "Por favor espere un momento, en instantes le enviaré la información que usted necesita."
@@ -248,6 +248,10 @@ def test_chat_page_offers_the_protocol_scripts_with_filled_urls(console, taken):
     assert PQRD_URL in texts["escalate_pqrd"] and "{pqrd_url}" not in texts["escalate_pqrd"]
     assert SURVEY_URL in texts["farewell"] and "{survey_url}" not in texts["farewell"]
     assert texts["ask_satisfaction"] == "¿Es satisfactoria la respuesta?"
+    assert texts["how_can_help"] == "¿En qué le puedo ayudar?"
+    assert texts["ask_detail"] == "¿Puede precisarme con más detalle su solicitud?"
+    assert texts["inactivity"] == (
+        "¿Se encuentra en línea? Por favor confírmenos para poder atender su consulta.")
     assert "no usar un lenguaje ofensivo" in texts["conduct_warning"]
     for label in ("Resuelta", "Remitida a PQRD", "Requiere seguimiento por correo",
                   "Sin resolver"):

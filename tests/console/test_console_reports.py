@@ -1,17 +1,20 @@
-"""Reports (A5) in the console: the page with its charts, and the CSV exports."""
+"""Reports (A5) in the console: the page with its charts, the CSV exports, and the figures
+per agent that only supervisors see."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from console_support import NOW, PAYLOAD, seed_handoff
 
 from store.activity import close_conversation, touch
+from store.agents import get_agent, set_active
 from store.db import session_for
-from store.handoffs import take_handoff
+from store.handoffs import close_handoff, request_handoff, take_handoff
 from store.metrics import (
     CONVERSATION_STARTED,
     FALLBACK,
@@ -116,3 +119,59 @@ def test_reports_need_login(app):
     client = app.test_client()
     assert client.get("/console/reports").status_code == 302
     assert client.get(f"/console/reports.csv?{PERIOD}").status_code == 302
+
+
+# ---------------------------------------------------------------- per agent (supervisors)
+
+
+@pytest.fixture
+def served_by_agents(database_url, agents):
+    """Day 1: ana served two chats (closed after 2 and 6 minutes, "sí" after the first),
+    luis one (closed after 3 minutes, "no")."""
+    with session_for(database_url) as session:
+        for conversation, agent, minutes, answer in [
+            ("a1", "ana", 2, "yes"), ("a2", "ana", 6, None), ("l1", "luis", 3, "no")
+        ]:
+            handoff = request_handoff(session, conversation, None, None, [], DAY1)
+            taken = DAY1 + timedelta(minutes=1)
+            take_handoff(session, handoff.id, agents[agent], taken)
+            closed = taken + timedelta(minutes=minutes)
+            close_handoff(session, handoff.id, "resolved", closed)
+            if answer:
+                record_event(session, conversation, SATISFACTION, closed, value=answer)
+    return database_url
+
+
+def test_supervisors_see_figures_per_agent(supervisor, served_by_agents):
+    html = supervisor.client.get(f"/console/reports?{PERIOD}").get_data(as_text=True)
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+            for row in re.findall(r'<tr data-username="[^"]+">(.*?)</tr>', html, re.S)]
+    assert rows == [
+        "Ana Rodríguez 2 4 min 00 s 1 0",  # median of 2 and 6 minutes
+        "Luis Gómez 1 3 min 00 s 0 1",
+        "Sofía Castro 0 — 0 0",  # serves citizens too, nobody this period
+    ]
+
+
+def test_agents_do_not_see_figures_per_agent(console, served_by_agents):
+    html = console.client.get(f"/console/reports?{PERIOD}").get_data(as_text=True)
+    assert 'id="agents-table"' not in html and "Por funcionario" not in html
+    response = console.client.get(f"/console/reports/agents.csv?{PERIOD}")
+    assert response.status_code == 403
+    assert "Esta página es solo para supervisores." in response.get_data(as_text=True)
+
+
+def test_figures_per_agent_as_csv(supervisor, served_by_agents, agents, database_url):
+    with session_for(database_url) as session:
+        set_active(session, get_agent(session, agents["luis"]), False, actor_id=None, at=DAY2)
+    response = supervisor.client.get(f"/console/reports/agents.csv?{PERIOD}")
+    assert response.status_code == 200 and "attachment" in response.headers[
+        "Content-Disposition"]
+    assert parse_csv(response) == [
+        ["Funcionario", "Usuario", "Transferencias atendidas", "Tiempo de atención mediano (s)",
+         "Satisfacción: sí", "Satisfacción: no"],
+        ["Ana Rodríguez", "ana", "2", "240", "1", "0"],
+        ["Luis Gómez (cuenta desactivada)", "luis", "1", "180", "0", "1"],
+        ["Sofía Castro", "sofia", "0", "", "0", "0"],
+    ]
+    assert supervisor.client.get("/console/reports/agents.csv?from=ayer").status_code == 400

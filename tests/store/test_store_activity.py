@@ -9,7 +9,8 @@ from store.activity import (
     close_conversation,
     touch,
 )
-from store.handoffs import request_handoff
+from store.agents import create_agent
+from store.handoffs import request_handoff, take_handoff
 from tests.store.moments import T0, minutes
 
 PROMPT, CLOSE = timedelta(seconds=60), timedelta(seconds=120)
@@ -41,10 +42,21 @@ def test_a_reply_in_between_resets_the_silence(session):
     assert claim_due_prompts(session, seconds(150), PROMPT) == ["c1"]
 
 
-def test_no_timer_while_a_handoff_is_open(session):
+def test_no_timer_while_waiting_for_an_agent(session):
+    """In the queue the silence is the municipality's, not the citizen's."""
     touch(session, "c1", T0)
     request_handoff(session, "c1", "Ana", None, [], T0)
     assert claim_due_prompts(session, minutes(30), PROMPT) == []
+
+
+def test_the_timers_run_while_an_agent_serves_the_citizen(session):
+    """Issue 19: the two-minute close applies with an agent too."""
+    agent = create_agent(session, "marta", "Marta", "h", T0)
+    touch(session, "c1", T0)
+    handoff = request_handoff(session, "c1", "Ana", None, [], T0)
+    take_handoff(session, handoff.id, agent.id, T0)
+    assert claim_due_prompts(session, seconds(60), PROMPT) == ["c1"]
+    assert claim_due_closings(session, seconds(120), CLOSE) == ["c1"]
 
 
 def test_closed_stays_closed_but_farewell_reopens(session):

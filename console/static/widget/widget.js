@@ -127,6 +127,8 @@
     state.transcript = [];
     state.outbox = [];
     state.inFlight = null;
+    state.handoff = null;
+    if (handoffLine) handoffLine.hidden = true;
     save();
   }
 
@@ -201,6 +203,9 @@
     "aria-label": "Mensajes de la conversación", tabindex: "0",
   });
   var typing = el("p", { className: "tc-typing", role: "status", "aria-live": "polite" });
+  var handoffLine = el("p", {
+    className: "tc-handoff", role: "status", "aria-live": "polite", hidden: true,
+  });
   var connection = el("p", { className: "tc-connection", role: "status", "aria-live": "polite" });
   var label = el("label", { className: "tc-vh", for: "tc-input", text: "Escriba su mensaje" });
   var input = el("input", {
@@ -218,7 +223,7 @@
   closedNotice.appendChild(restart);
   var panel = el("section", {
     id: "tc-panel", className: "tc-panel", "aria-labelledby": "tc-title", hidden: true,
-  }, [header, log, typing, connection, closedNotice, form]);
+  }, [header, handoffLine, log, typing, connection, closedNotice, form]);
   frame.appendChild(panel);
   frame.appendChild(launcher);
   root.appendChild(stylesheet);
@@ -336,8 +341,12 @@
     form.hidden = isClosed;
     input.disabled = isClosed;
     send.disabled = isClosed;
-    typing.textContent = state.inFlight && !isClosed ? "El asistente está escribiendo" : "";
-    typing.classList.toggle("tc-typing--on", Boolean(state.inFlight) && !isClosed);
+    var agent = state.handoff && state.handoff.handoff === "taken" ? state.handoff : null;
+    var agentWriting = Boolean(agent && agent.agent_writing) && !isClosed;
+    var botWriting = Boolean(state.inFlight) && !isClosed && !agent;
+    typing.textContent = agentWriting ? (agent.agent_name || "El funcionario") + " está escribiendo" :
+      (botWriting ? "El asistente está escribiendo" : "");
+    typing.classList.toggle("tc-typing--on", agentWriting || botWriting);
     log.scrollTop = log.scrollHeight;
   }
 
@@ -397,6 +406,60 @@
     Array.prototype.splice.apply(state.transcript, [at, 0].concat(items));
   }
 
+  // ------------------------------------------------------- hand-off status (R2)
+  // While the conversation waits for or is served by an agent, the status line says so
+  // and the typing line shows when the agent is writing (POST /chat/status, every 3 s).
+  var STATUS_MS = 3000;
+  var statusTimer = null;
+  state.handoff = null;
+
+  function showHandoff(status) {
+    var handoff = status && (status.handoff === "waiting" || status.handoff === "taken") ? status : null;
+    state.handoff = closedReason() ? null : handoff;
+    if (!state.handoff) {
+      handoffLine.hidden = true;
+      handoffLine.textContent = "";
+    } else if (handoff.handoff === "waiting") {
+      handoffLine.hidden = false;
+      handoffLine.textContent = "En espera de un funcionario" +
+        (handoff.position ? ". Su turno: " + handoff.position : "");
+    } else {
+      handoffLine.hidden = false;
+      handoffLine.textContent = "Le atiende " + (handoff.agent_name || "un funcionario del CISAT");
+    }
+    render();
+  }
+
+  function scheduleStatus(delayMs) {
+    if (statusTimer === null) statusTimer = window.setTimeout(checkStatus, delayMs);
+  }
+
+  function checkStatus() {
+    statusTimer = null;
+    var sessionId = state.sessionId;
+    if (!state.token || closedReason()) {
+      if (state.handoff) showHandoff(null);
+      return;
+    }
+    window.fetch(ORIGIN + "/chat/status", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: state.token }),
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (status) {
+      if (sessionId !== state.sessionId) return;
+      var before = JSON.stringify(state.handoff);
+      if (JSON.stringify(status && status.handoff ? status : null) !== before) showHandoff(status);
+      if (state.handoff) scheduleStatus(STATUS_MS);
+    }, function () {
+      if (state.handoff) scheduleStatus(STATUS_MS * 2);
+    });
+  }
+
   function onBotMessage(data) {
     if (!data || typeof data !== "object") return;
     var items = [];
@@ -412,6 +475,7 @@
     insertBotItems(items);
     save();
     render();
+    scheduleStatus(300);
     if (!state.open) {
       state.unread = true;
       unreadBadge.hidden = false;
@@ -713,6 +777,7 @@
         greetIfNew();
         render();
         flush();
+        scheduleStatus(0);
       });
     });
     socket.on("bot_uttered", onBotMessage);
