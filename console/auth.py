@@ -29,6 +29,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from channels.client_limits import client_address as address_behind_proxies
 from console.accounts import authenticate
+from console.returns import return_agent_chats
 from console.web import db, now, problem, services, wants_json
 from store.agents import get_agent
 from store.logins import clear_failures, record_failure, throttled_until
@@ -43,6 +44,9 @@ TOO_MANY_FAILURES = (
     "fallidos. Intente de nuevo en {wait}."
 )
 SESSION_ENDED = "Su sesión terminó. Inicie sesión de nuevo."
+RETURNED_AT_LOGOUT = (
+    "Las conversaciones que usted atendía ({count}) volvieron a la cola de atención."
+)
 NO_ROLE = {
     "agent": "Esta página es para los funcionarios que atienden el chat.",
     "supervisor": "Esta página es solo para supervisores.",
@@ -181,10 +185,15 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
-    """Ends the session; the agent is no longer available for hand-offs."""
+    """Ends the session; the agent is no longer available for hand-offs, and the chats
+    they were serving go back to the queue (nobody is left waiting for them)."""
+    returned = 0
     if current_user.is_authenticated:
         leave(db(), current_user.id)
+        returned, _ = return_agent_chats(current_user.id)
     logout_user()
     session.clear()
     flash("Su sesión se cerró correctamente.", "info")
+    if returned:
+        flash(RETURNED_AT_LOGOUT.format(count=returned), "info")
     return redirect(url_for("auth.login"))

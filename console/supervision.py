@@ -38,7 +38,7 @@ from console.accounts import (
 )
 from console.auth import require_role
 from console.presenters import citizen_label, local_clock
-from console.relay import RelayError
+from console.returns import return_agent_chats
 from console.scripts import BOGOTA
 from console.web import db, now, problem, services
 from store.agents import (
@@ -51,7 +51,7 @@ from store.agents import (
     set_roles,
 )
 from store.audit import details, recent_records, records_about
-from store.handoffs import handoffs_of_agent, return_to_queue
+from store.handoffs import handoffs_of_agent
 from store.models import Agent, AuditRecord
 from store.presence import is_available
 
@@ -276,16 +276,9 @@ def deactivate(agent_id: int):
     message = DEACTIVATED if changed else ALREADY_INACTIVE
     flash(message.format(username=agent.username), "info")
     # Also after a double click: whatever the account still serves goes back.
-    returned = return_to_queue(session, agent.id, moment)
+    returned, not_told = return_agent_chats(agent.id)
     if returned:
-        flash(_counted(RETURNED, len(returned)), "info")
-    not_told = 0
-    for handoff in returned:
-        try:
-            services().relay.trigger(handoff.conversation_id, "EXTERNAL_handoff_returned", {})
-        except RelayError as problem_found:
-            log.warning("return of hand-off %s not relayed: %s", handoff.id, problem_found)
-            not_told += 1
+        flash(_counted(RETURNED, returned), "info")
     if not_told:
         flash(_counted(NOT_TOLD, not_told), "warning")
     return _back(agent)

@@ -76,3 +76,15 @@ def weakened_by(text: str, facts: Mapping[str, Fact]) -> list[str]:
         missing += [key for key in fact_keys(first)
                     if not (key in facts and facts[key].sayable) and key not in missing]
     return missing
+
+
+def silent_blocks(text: str, facts: Mapping[str, Fact]) -> list[tuple[int, list[str]]]:
+    """The blocks (1-based number, pending facts it names) that no alternative can say
+    with the facts as they are: the citizen would miss them."""
+    silent = []
+    for number, block in enumerate(split_blocks(text), start=1):
+        if not any(sayable(alt, facts) for alt in alternatives(block)):
+            silent.append((number, [key for key in fact_keys(block)
+                                    if key in facts and not facts[key].sayable]))
+    return silent
+

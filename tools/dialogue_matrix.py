@@ -537,7 +537,7 @@ STATES: tuple[State, ...] = (
           (*QUEUED, NO, Store("take"),
            Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),
            Store("return"), Event("EXTERNAL_handoff_returned")),
-          Expect("utter_handoff_returned", (("handoff", "waiting"),))),
+          Expect("utter_queue_position", (("handoff", "waiting"),))),
     State("with_agent_prompted", "with an agent, silent: ¿Se encuentra en línea? (P3)",
           (*QUEUED, NO, Store("take"),
            Event("EXTERNAL_handoff_taken", (("agent_name", AGENT_NAME),)),

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ruamel.yaml.error import YAMLError
 
-from content.answers import ALTERNATIVE_MARK, alternatives, fact_keys, sayable, split_blocks
+from content.answers import ALTERNATIVE_MARK, fact_keys, silent_blocks
 from content.facts import Fact, FactSheetError, load_fact_sheet
-from tools.style_lint import FAQ_PREFIX, Problem, domain_texts
+from content.style import FAQ_PREFIX, Problem, domain_texts
 
 
 def _has_alternatives(text: str) -> bool:
@@ -44,14 +44,11 @@ def check_answers(domain: Path, facts: dict[str, Fact]) -> list[Problem]:
         for key in fact_keys(text):
             if key not in facts:
                 problem("fact-unknown", f"el hecho {key!r} no está en la ficha de hechos")
-        for number, block in enumerate(split_blocks(text), start=1):
-            if not any(sayable(alt, facts) for alt in alternatives(block)):
-                pending = [key for key in fact_keys(block)
-                           if key in facts and not facts[key].sayable]
-                problem("fact-block-silent",
-                        f"el bloque {number} no se puede decir con los hechos actuales "
-                        f"(pendientes: {', '.join(pending) or 'ninguno'}); agregue una "
-                        "alternativa con || que no dependa de ellos")
+        for number, pending in silent_blocks(text, facts):
+            problem("fact-block-silent",
+                    f"el bloque {number} no se puede decir con los hechos actuales "
+                    f"(pendientes: {', '.join(pending) or 'ninguno'}); agregue una "
+                    "alternativa con || que no dependa de ellos")
     return problems
 
 

@@ -4,7 +4,6 @@ hand-off plays a sound and shows a browser notification, also in a background ta
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,32 +13,7 @@ from waitress import create_server
 
 import console.presence
 from console import create_app
-from tests.browser import chromium
-
-# Records each notification the page shows, and still shows it.
-RECORD_NOTIFICATIONS = """
-(() => {
-  const Real = window.Notification;
-  window.__notes = [];
-  class Recorded extends Real {
-    constructor(title, options) {
-      super(title, options);
-      window.__notes.push({title, body: options && options.body});
-    }
-  }
-  Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
-  Recorded.requestPermission = Real.requestPermission.bind(Real);
-  window.Notification = Recorded;
-})();
-"""
-
-
-def until(condition, timeout: float = 15.0) -> None:
-    """Polls from the test (the console's CSP forbids wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+from tests.browser import RECORD_NOTIFICATIONS, chromium, until
 
 
 @pytest.fixture

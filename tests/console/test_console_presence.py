@@ -90,3 +90,20 @@ def test_the_page_shows_the_switch_and_loads_the_reporter(console):
     html = console.client.get("/console/").get_data(as_text=True)
     assert 'id="presence-toggle"' in html and "Marcar ausente" in html
     assert "presence.js" in html and "presence-worker.js" in html
+
+
+def test_logging_out_returns_the_chats_being_served(console, database_url, relay, clock):
+    """Nobody is left waiting for an agent who left: the chat is back in the queue, in its
+    place, and its citizen is told."""
+    from store.handoffs import get_handoff
+
+    handoff = seed_handoff(database_url, "conv-a", at=clock.now)
+    assert console.take(handoff).status_code == 200
+    relay.calls.clear()
+    answer = console.client.post("/console/logout",
+                                 data={"csrf_token": console.token("/console/")},
+                                 follow_redirects=True)
+    assert "volvieron a la cola de atención" in answer.get_data(as_text=True)
+    assert relay.calls == [("conv-a", "EXTERNAL_handoff_returned", {})]
+    with session_for(database_url) as session:
+        assert get_handoff(session, handoff).status == "waiting"
