@@ -20,12 +20,24 @@ __all__ = ["ConsoleSettings", "RelayError", "create_app"]
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+def _console_root():
+    """/console: the account's own start page (the login first)."""
+    from flask_login import current_user
+
+    from console.auth import home_page
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(home_page())
+
+
 def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = None,
                probe_link: Callable[[str], str] | None = None) -> Flask:
     """The console app; `relay` defaults to Rasa's HTTP API at `settings.rasa_url`;
     `probe_link` tries the links of the go-live checklist (default: over the network)."""
     from console import (
         auth,
+        editor,
         followups,
         handoffs,
         health,
@@ -80,6 +92,7 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
     app.register_blueprint(readiness.blueprint)
     app.register_blueprint(supervision.blueprint)
     app.register_blueprint(transcripts.blueprint)
+    app.register_blueprint(editor.blueprint)
     widget.install(app, settings)  # the citizens' widget: /, /widget.js, /chat/…, /reglas
-    app.add_url_rule("/console", "console_root", lambda: redirect(url_for("queue.index")))
+    app.add_url_rule("/console", "console_root", _console_root)
     return app

@@ -47,6 +47,7 @@ SESSION_ENDED = "Su sesión terminó. Inicie sesión de nuevo."
 RETURNED_AT_LOGOUT = (
     "Las conversaciones que usted atendía ({count}) volvieron a la cola de atención."
 )
+NO_ROLE_ANY = "No tiene permiso para ver esta página."
 NO_ROLE = {
     "agent": "Esta página es para los funcionarios que atienden el chat.",
     "supervisor": "Esta página es solo para supervisores.",
@@ -110,18 +111,30 @@ def require_login():
     return None
 
 
-def require_role(role: str):
-    """A `before_request` for blueprints of one role: login first, then 403 without it."""
+def require_role(*roles: str):
+    """A `before_request` for blueprints of some roles: login first, then 403 unless the
+    account has one of `roles`."""
 
     def check():
         refusal = require_login()
         if refusal is not None:
             return refusal
-        if not current_user.has_role(role):
-            return problem(403, NO_ROLE[role])
+        if not any(current_user.has_role(role) for role in roles):
+            return problem(403, NO_ROLE[roles[0]] if len(roles) == 1 else NO_ROLE_ANY)
         return None
 
     return check
+
+
+def home_page() -> str:
+    """Where an account lands: the queue for agents, else its own part of the console."""
+    if current_user.has_role("agent"):
+        return url_for("queue.index")
+    if current_user.has_role("editor"):
+        return url_for("editor.index")
+    if current_user.has_role("supervisor"):
+        return url_for("supervision.index")
+    return url_for("reports.index")
 
 
 def client_address(trusted_proxies: int) -> str:
@@ -143,18 +156,19 @@ def _too_many_failures(username: str, wait: timedelta):
     return page, 429, {"Retry-After": str(seconds)}
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None) -> str | None:
+    """`next` when it is a console page of this site; None otherwise."""
     if target and target.startswith("/console/") and not target.startswith("//"):
         if "\\" not in target and "/login" not in target:
             return target
-    return url_for("queue.index")
+    return None
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     """The login form; on success, a fresh permanent session."""
     if current_user.is_authenticated:
-        return redirect(url_for("queue.index"))
+        return redirect(home_page())
     username = ""
     if request.method == "POST":
         username = request.form.get("username", "")[:64]
@@ -176,7 +190,7 @@ def login():
             session.clear()
             session.permanent = True
             login_user(AgentUser.of(agent))
-            return redirect(target)
+            return redirect(target or home_page())
         record_failure(db(), username, address, at, window)
         flash(LOGIN_FAILED, "error")
         return render_template("login.html", username=username), 401

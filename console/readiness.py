@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from console.auth import require_login
+from console.auth import require_role
 from console.settings import ConsoleSettings
 from console.web import services
 from content.readiness import checklist, summary
 
 blueprint = Blueprint("readiness", __name__, url_prefix="/console")
-blueprint.before_request(require_login)
+blueprint.before_request(require_role("supervisor", "editor"))
 
 
 def settings_environment(settings: ConsoleSettings) -> dict[str, str]:

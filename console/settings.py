@@ -91,6 +91,11 @@ class ConsoleSettings:
     metrics_token: str = field(default=DEFAULTS["metrics_token"], repr=False)
     clock: Clock = field(default=system_clock, compare=False)
 
+    @property
+    def project_root(self) -> Path:
+        """The folder of domain.yml and data/: what the content editor edits (issue 20)."""
+        return Path(self.domain_path).parent
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsoleSettings:
         """Reads the settings (every process's are checked); a bad value raises

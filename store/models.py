@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -229,3 +230,28 @@ class AuditRecord(Base):
     action = Column(String(32), nullable=False)
     target_id = Column(Integer, ForeignKey("agents.id"), nullable=True)
     detail = Column(String(255), nullable=False, default="")
+
+
+class ContentDraft(Base):
+    """A content editor's unpublished work on one FAQ topic or fact (issue 20).
+
+    kind: topic | fact; `item_key` the topic (`sisben`) or the fact's key. One draft
+    per item and editor. `base_revision` is the item's revision in the files when the
+    editor started (content/editing.py), to tell when the files changed since; `body`
+    is what the editor typed, as JSON text. Publishing writes the files, never this.
+    """
+
+    __tablename__ = "content_drafts"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_key", "agent_id", name="uq_content_drafts_item_editor"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(8), nullable=False)
+    item_key = Column(String(64), nullable=False)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    base_revision = Column(String(64), nullable=False)
+    body = Column(Text, nullable=False)
+    updated_at = Column(UtcDateTime, nullable=False)
+
+    editor = relationship(Agent, lazy="joined")
