@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from console.accounts import create_agent_account
 from store.db import session_for
-from store.handoffs import latest_handoff, messages_after
+from store.handoffs import end_open_handoff, latest_handoff, messages_after
 from store.models import Handoff
 from tests.browser import RECORD_NOTIFICATIONS, chromium, until
 from tests.widget_chat import REPLY_MS, new_chat
@@ -45,7 +45,7 @@ def console_user(browser: Browser, live, username: str) -> Page:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(f"{live.web_url}/console/")
+    expect(page).not_to_have_url(re.compile(r"/console/login"))
     return page
 
 
@@ -59,7 +59,7 @@ def accounts(live) -> dict[str, int]:
     return {
         name: create_agent_account(live.database_url, name, name.title(), PASSWORD, now,
                                    roles=roles).id
-        for name, roles in (("marta", "agent"), ("pedro", "agent"), ("sofia", "supervisor"))
+        for name, roles in (("lucia", "agent"), ("tomas", "agent"), ("sara", "supervisor"))
     }
 
 
@@ -71,11 +71,11 @@ def browser(live) -> Iterator[Browser]:
 
 def test_two_agents_the_updates_the_alert_and_a_deactivation_mid_chat(live, accounts, browser):
     with live.on_duty.away():
-        marta = console_user(browser, live, "marta")
-        pedro = console_user(browser, live, "pedro")
-        expect(marta.locator("#presence-state")).to_have_text("Disponible")
-        pedro.click("#presence-toggle")
-        expect(pedro.locator("#presence-state")).to_have_text("Ausente")
+        lucia = console_user(browser, live, "lucia")
+        tomas = console_user(browser, live, "tomas")
+        expect(lucia.locator("#presence-state")).to_have_text("Disponible")
+        tomas.click("#presence-toggle")
+        expect(tomas.locator("#presence-state")).to_have_text("Ausente")
 
         chat = new_chat(browser, live)
         chat.open(live.web_url)
@@ -91,10 +91,10 @@ def test_two_agents_the_updates_the_alert_and_a_deactivation_mid_chat(live, acco
         chat.expect_message("Un funcionario le atenderá en cuanto esté disponible.")
 
         # The available agent's console announces the citizen; the away agent's does not.
-        until(lambda: len(notes(marta)) == 1, timeout=30)
-        assert notes(marta)[0]["title"] == "Ciudadano en espera: Ana"
-        expect(marta).to_have_title("(1) Cola de atención · Alcaldía de Tenjo")
-        assert notes(pedro) == []
+        until(lambda: len(notes(lucia)) == 1, timeout=30)
+        assert notes(lucia)[0]["title"] == "Ciudadano en espera: Ana"
+        expect(lucia).to_have_title("(1) Cola de atención · Alcaldía de Tenjo")
+        assert notes(tomas) == []
 
         # A minute later (made old in the database) the citizen hears from the bot.
         session_id = chat.session_id()
@@ -105,48 +105,53 @@ def test_two_agents_the_updates_the_alert_and_a_deactivation_mid_chat(live, acco
             session.commit()
         chat.expect_message(STILL_WAITING)
 
-        # Marta takes the chat, types (the widget says so) and replies.
-        marta.get_by_role("button", name="Atender a Ana").click()
-        chat.expect_message("Desde este momento le atiende Marta, del CISAT.")
-        expect(status_line).to_have_text("Le atiende Marta", timeout=REPLY_MS)
-        marta.fill("#reply-text", "Buenos días, Ana. Ya reviso su caso")
-        marta.locator("#reply-text").press("End")
-        marta.locator("#reply-text").type(".")
-        expect(chat.page.locator(".tc-typing")).to_have_text("Marta está escribiendo",
+        # Lucia takes the chat, types (the widget says so) and replies.
+        lucia.get_by_role("button", name="Atender a Ana").click()
+        chat.expect_message("Desde este momento le atiende Lucia, del CISAT.")
+        expect(status_line).to_have_text("Le atiende Lucia", timeout=REPLY_MS)
+        lucia.fill("#reply-text", "Buenos días, Ana. Ya reviso su caso")
+        lucia.locator("#reply-text").press("End")
+        lucia.locator("#reply-text").type(".")
+        expect(chat.page.locator(".tc-typing")).to_have_text("Lucia está escribiendo",
                                                             timeout=REPLY_MS)
-        marta.click("#reply-send")
+        lucia.click("#reply-send")
         chat.expect_message("Buenos días, Ana. Ya reviso su caso.")
         chat.say("es sobre el predial de la casa de mi mamá")
 
-        # The supervisor deactivates Marta in the middle of the chat.
-        sofia = console_user(browser, live, "sofia")
-        sofia.goto(f"{live.web_url}/console/supervision/cuentas/{accounts['marta']}")
-        sofia.get_by_role("button", name="Desactivar la cuenta").click()
+        # The supervisor deactivates Lucia in the middle of the chat.
+        sara = console_user(browser, live, "sara")
+        sara.goto(f"{live.web_url}/console/supervision/cuentas/{accounts['lucia']}")
+        sara.get_by_role("button", name="Desactivar la cuenta").click()
         chat.expect_message(RETURNED)
         expect(status_line).to_have_text("En espera de un funcionario. Su turno: 1",
                                          timeout=REPLY_MS)
-        marta.reload()
-        expect(marta).to_have_url(re.compile(r"/console/login\?next="), timeout=REPLY_MS)
+        lucia.reload()
+        expect(lucia).to_have_url(re.compile(r"/console/login\?next="), timeout=REPLY_MS)
 
-        # Pedro comes back: alerted, he finds the whole conversation.
-        pedro.click("#presence-toggle")
-        expect(pedro.locator("#presence-state")).to_have_text("Disponible")
-        until(lambda: len(notes(pedro)) == 1, timeout=30)
-        pedro.get_by_role("button", name="Atender a Ana").click()
-        transcript = pedro.locator("#transcript")
+        # Tomas comes back: alerted, he finds the whole conversation.
+        tomas.click("#presence-toggle")
+        expect(tomas.locator("#presence-state")).to_have_text("Disponible")
+        until(lambda: len(notes(tomas)) == 1, timeout=30)
+        tomas.get_by_role("button", name="Atender a Ana").click()
+        transcript = tomas.locator("#transcript")
         for said in ("quiero hablar con un funcionario", "Buenos días, Ana. Ya reviso su caso.",
                      "es sobre el predial de la casa de mi mamá"):
             expect(transcript).to_contain_text(said)
-        chat.expect_message("Desde este momento le atiende Pedro, del CISAT.")
+        chat.expect_message("Desde este momento le atiende Tomas, del CISAT.")
         with session_for(live.database_url) as session:
             handoff = latest_handoff(session, session_id)
-            assert handoff.agent_id == accounts["pedro"]
+            assert handoff.agent_id == accounts["tomas"]
             texts = [m.text for m in messages_after(session, handoff.id)]
         assert "es sobre el predial de la casa de mi mamá" in texts
         assert chat.problems == []
-        # Pedro closes his session: from now on he is not offered to citizens.
-        pedro.get_by_role("button", name="Cerrar sesión").click()
-        expect(pedro).to_have_url(re.compile(r"/console/login"))
+        # Tomas closes his session: he is not offered to citizens any more, and the chat he
+        # served goes back to the queue; the citizen is told.
+        tomas.get_by_role("button", name="Cerrar sesión").click()
+        expect(tomas).to_have_url(re.compile(r"/console/login"))
+        expect(tomas.locator(".notice").last).to_contain_text("volvieron a la cola")
+        expect(chat.log.locator("li", has_text=RETURNED)).to_have_count(2, timeout=REPLY_MS)
+        with session_for(live.database_url) as session:  # the citizen leaves the queue
+            end_open_handoff(session, session_id, "abandoned", datetime.now(timezone.utc))
 
 
 def test_in_staffed_hours_with_nobody_available_the_citizen_is_told(live, sender):

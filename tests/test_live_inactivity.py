@@ -22,6 +22,7 @@ from store.activity import activity_of
 from store.db import session_for
 from tests.conftest import STAFFED, free_port
 from tests.live_clients import SocketCitizen
+from tests.on_duty import OnDutyAgent
 from tests.protocol_texts import ASK_NAME
 from tools.stack import Stack, stack_env
 
@@ -87,11 +88,16 @@ def quiet(tmp_path_factory) -> Iterator[QuietStack]:
     })
     second = Stack({**env, "RASA_PORT": second_port}, log_dir=folder / "logs-b", names=("rasa",))
     stack = Stack(env, log_dir=folder / "logs")
+    on_duty = None
     try:
         stack.start()
         second.start()
+        # An agent on duty (R1), so that a request for a person is queued.
+        on_duty = OnDutyAgent(f"http://127.0.0.1:{env['WEB_PORT']}", database_url).start()
         yield QuietStack(stack, second, env, database_url)
     finally:
+        if on_duty is not None:
+            on_duty.stop()
         second.stop()
         stack.stop()
 
@@ -153,7 +159,7 @@ def test_the_widget_shows_the_prompt_then_the_closed_chat(quiet):
     from playwright.sync_api import expect
 
     from tests.browser import chromium
-    from tests.widget.test_widget_browser import ASK_NAME, new_chat
+    from tests.widget_chat import new_chat
 
     with chromium() as browser:
         chat = new_chat(browser, quiet, viewport={"width": 1280, "height": 800})
