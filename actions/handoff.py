@@ -60,6 +60,19 @@ class HandoffAction(TenjoAction):
         with self.store() as session:
             touch(session, tracker.sender_id, self.wall_now(), create=False)
 
+    def place_in_line(self, tracker: Tracker) -> tuple[int, bool] | None:
+        """(place in line, whether it changed since last told), recorded as told; None
+        when the store shows no waiting hand-off for the conversation."""
+        with self.store() as session:
+            handoff = open_handoff(session, tracker.sender_id)
+            if handoff is None or handoff.status != WAITING:
+                return None
+            position = queue_position(session, handoff)
+            changed = position != handoff.position_told
+            if changed:
+                record_position_told(session, handoff.id, position)
+            return position, changed
+
     def resume_after_agent(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
         """The hand-off is over: the silence counts from now and the bot resumes (P11)."""
         self.restart_silence(tracker)
@@ -273,14 +286,10 @@ class ActionHandoffWaiting(HandoffAction):
         """Only while the store shows the conversation waiting; otherwise nothing."""
         if not is_external(tracker.latest_message or {}):
             return self.relay_typed_text(dispatcher, tracker)
-        with self.store() as session:
-            handoff = open_handoff(session, tracker.sender_id)
-            if handoff is None or handoff.status != WAITING:
-                return [SlotSet(NEXT_STEP, "listen")]
-            position = queue_position(session, handoff)
-            changed = position != handoff.position_told
-            if changed:
-                record_position_told(session, handoff.id, position)
+        place = self.place_in_line(tracker)
+        if place is None:
+            return [SlotSet(NEXT_STEP, "listen")]
+        position, changed = place
         if changed:
             dispatcher.utter_message(response="utter_queue_position", position=position)
         dispatcher.utter_message(response="utter_still_waiting")
@@ -300,12 +309,10 @@ class ActionHandoffReturned(HandoffAction):
         """Tells the citizen and the new place in line, when the store shows it waiting."""
         if not is_external(tracker.latest_message or {}):
             return self.relay_typed_text(dispatcher, tracker)
-        with self.store() as session:
-            handoff = open_handoff(session, tracker.sender_id)
-            if handoff is None or handoff.status != WAITING:
-                return [SlotSet(NEXT_STEP, "listen")]
-            position = queue_position(session, handoff)
-            record_position_told(session, handoff.id, position)
+        place = self.place_in_line(tracker)
+        if place is None:
+            return [SlotSet(NEXT_STEP, "listen")]
+        position, _ = place
         dispatcher.utter_message(response="utter_handoff_returned")
         dispatcher.utter_message(response="utter_queue_position", position=position)
         return [SlotSet(HANDOFF, "waiting"), SlotSet(NEXT_STEP, "listen")]

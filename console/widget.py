@@ -331,20 +331,28 @@ def chat_session():
     return _no_store(_allow_origin(jsonify({"session_id": session_id, "token": token})))
 
 
+def _session_of_request() -> tuple[str | None, Response | None]:
+    """The conversation of the body's `{"token": …}`, or the error answer (400, 401)."""
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    if not isinstance(token, str):
+        return None, _json_error("La solicitud no es válida.", 400)
+    settings = services().settings
+    session_id = session_of(token, settings.chat_token_secret,
+                            settings.chat_token_max_idle_seconds)
+    if session_id is None:
+        return None, _json_error("La credencial de la conversación no es válida.", 401)
+    return session_id, None
+
+
 @blueprint.route("/chat/history", methods=["POST", "OPTIONS"])
 def chat_history():
     """`{"token": …}` → the messages of the token's conversation (current session)."""
     if request.method == "OPTIONS":
         return _allow_origin(Response(status=204))
-    body = request.get_json(silent=True)
-    token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str):
-        return _json_error("La solicitud no es válida.", 400)
-    settings = services().settings
-    session_id = session_of(token, settings.chat_token_secret,
-                            settings.chat_token_max_idle_seconds)
-    if session_id is None:
-        return _json_error("La credencial de la conversación no es válida.", 401)
+    session_id, refusal = _session_of_request()
+    if refusal is not None:
+        return refusal
     try:
         tracker = fetch_tracker(services().settings, session_id)
         messages = visible_history(tracker)
@@ -363,15 +371,10 @@ def chat_status():
     "agent_writing"}`. Read from the store only; nothing is changed."""
     if request.method == "OPTIONS":
         return _allow_origin(Response(status=204))
-    body = request.get_json(silent=True)
-    token = body.get("token") if isinstance(body, dict) else None
-    if not isinstance(token, str):
-        return _json_error("La solicitud no es válida.", 400)
+    session_id, refusal = _session_of_request()
+    if refusal is not None:
+        return refusal
     settings = services().settings
-    session_id = session_of(token, settings.chat_token_secret,
-                            settings.chat_token_max_idle_seconds)
-    if session_id is None:
-        return _json_error("La credencial de la conversación no es válida.", 401)
     with session_for(settings.database_url) as session:
         status = citizen_view(session, session_id, settings.clock())
     return _no_store(_allow_origin(jsonify(status)))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from waitress import create_server
 
 from console.relay import RelayError
 from store.db import session_for
@@ -113,3 +116,16 @@ class Console:
 
     def close(self, handoff_id: int, outcome: str):
         return self.post_json(f"/console/handoffs/{handoff_id}/close", {"outcome": outcome})
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """The app served by waitress on a free port, in a background thread; its base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="console-under-test", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)

@@ -3,13 +3,11 @@ hand-off plays a sound and shows a browser notification, also in a background ta
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from console_support import PASSWORD, seed_handoff
+from console_support import PASSWORD, seed_handoff, served
 from playwright.sync_api import expect
-from waitress import create_server
 
 import console.presence
 from console import create_app
@@ -20,15 +18,8 @@ from tests.browser import RECORD_NOTIFICATIONS, chromium, until
 def live_console(settings, relay, agents, monkeypatch) -> Iterator[str]:
     """The console on a free port, its pages reporting every second."""
     monkeypatch.setattr(console.presence, "PRESENCE_REPORT_SECONDS", 1)
-    server = create_server(create_app(settings, relay=relay), host="127.0.0.1", port=0,
-                           threads=4)
-    thread = threading.Thread(target=server.run, name="console-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(create_app(settings, relay=relay)) as url:
+        yield url
 
 
 def test_a_new_handoff_is_announced_in_a_background_tab(live_console, database_url, clock):

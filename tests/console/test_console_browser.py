@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from console_support import PASSWORD, PAYLOAD, seed_handoff
+from console_support import PASSWORD, PAYLOAD, seed_handoff, served
 from playwright.sync_api import Page, expect
-from waitress import create_server
 
 from console import create_app
 from store.db import session_for
@@ -24,15 +22,8 @@ PLEASE_WAIT = (
 @pytest.fixture
 def live_console(settings, relay, agents) -> Iterator[str]:
     """The console served by waitress on a free port, in a background thread; its base URL."""
-    server = create_server(create_app(settings, relay=relay), host="127.0.0.1", port=0,
-                           threads=4)
-    thread = threading.Thread(target=server.run, name="console-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(create_app(settings, relay=relay)) as url:
+        yield url
 
 
 @pytest.fixture

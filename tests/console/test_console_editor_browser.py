@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections.abc import Iterator
 
 import pytest
-from console_support import PASSWORD
+from console_support import PASSWORD, served
 from editor_pages import TOPIC, copy_project, create_editors, files
 from playwright.sync_api import Page, expect
-from waitress import create_server
 
 from console import create_app
 from tests.browser import chromium
@@ -37,15 +35,8 @@ def settings(settings, project):
 def live_console(settings, relay, agents) -> Iterator[str]:
     """The console served by waitress on a free port, in a background thread; its base URL."""
     create_editors(settings.database_url)
-    server = create_server(create_app(settings, relay=relay), host="127.0.0.1", port=0,
-                           threads=4)
-    thread = threading.Thread(target=server.run, name="editor-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(create_app(settings, relay=relay)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from console_support import NOW, PASSWORD
+from console_support import NOW, PASSWORD, served
 from playwright.sync_api import Page, expect
-from waitress import create_server
 
 from console import create_app
 from console.scripts import BOGOTA
@@ -28,15 +26,8 @@ CHARTS = ("chart-activity", "chart-waits", "chart-satisfaction", "chart-topics")
 @pytest.fixture
 def live_console(settings, relay, agents) -> Iterator[str]:
     """The console served by waitress on a free port, in a background thread; its base URL."""
-    server = create_server(create_app(settings, relay=relay), host="127.0.0.1", port=0,
-                           threads=4)
-    thread = threading.Thread(target=server.run, name="reports-under-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(create_app(settings, relay=relay)) as url:
+        yield url
 
 
 @pytest.fixture
