@@ -68,14 +68,8 @@ style: $(BIN)/.installed ## Protocol writing style of every response (P7)
 coverage: $(BIN)/.installed ## Every FAQ topic answered and with examples; no orphans, no duplicates
 	$(BIN)/python -m tools.coverage_check
 
-check: $(BIN)/.installed ## What an editor runs: data validation, style, coverage (all, then the verdict)
-	@status=0; \
-	echo "== rasa data validate"; $(BIN)/rasa data validate --quiet || status=1; \
-	echo "== style (tools/style_lint.py)"; $(BIN)/python -m tools.style_lint domain.yml || status=1; \
-	echo "== coverage (tools/coverage_check.py)"; $(BIN)/python -m tools.coverage_check || status=1; \
-	echo "== facts (tools/facts_check.py)"; $(BIN)/python -m tools.facts_check || status=1; \
-	if [ $$status -ne 0 ]; then echo "make check: problems found (file:line: item: rule above)"; fi; \
-	exit $$status
+check: $(BIN)/.installed ## What an editor runs: data validation, style, coverage, facts (all, then the verdict)
+	$(BIN)/python -m tools.check
 
 readiness: $(BIN)/.installed ## Go-live checklist: pending facts, unchecked links, development settings (exit 0 when ready)
 	$(BIN)/python -m tools.readiness

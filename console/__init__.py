@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from console.presenters import duration
 from console.relay import RasaRelay, Relay, RelayError
-from console.scripts import DomainTexts
+from console.scripts import DomainTextsSource
 from console.settings import ConsoleSettings
 from console.web import EXTENSION, Services, close_db
 
@@ -71,7 +71,7 @@ def create_app(settings: ConsoleSettings | None = None, relay: Relay | None = No
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
-    texts = DomainTexts.load(settings.domain_path, settings.pqrd_url, settings.survey_url)
+    texts = DomainTextsSource(settings.domain_path, settings.pqrd_url, settings.survey_url)
     services = Services(settings, relay or RasaRelay(settings), texts)
     if probe_link is not None:
         services = dataclasses.replace(services, probe_link=probe_link)

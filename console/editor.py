@@ -1,4 +1,4 @@
-"""The content editors' page in the console (issue 20, first step): editors only.
+"""The content editors' pages in the console (issue 20): editors only.
 
 - `GET /console/editor/` the FAQ topics by area (topic in plain words, examples) and
   the fact sheet (pending facts first, with the topics each weakens);
@@ -8,8 +8,14 @@
 - `POST /console/editor/api/temas/<topic>/revisar` and `…/api/datos/<key>/revisar`
   check a draft sent as JSON (content.editing's problems, in Spanish) and preview it.
 
-The project's files (domain.yml, data/) are only read: drafts live in the database
-(store/drafts.py). Publishing a change is the next step, not this one.
+- `POST /console/editor/api/vista-previa`: the preview chat with the editor's drafts
+  (console/editor_preview.py);
+- `POST /console/editor/publicar`, `/publicaciones…`: publishing the editor's drafts,
+  the history and the roll-back (console/editor_publishing.py).
+
+The pages only read the project's files (domain.yml, data/); drafts live in the
+database (store/drafts.py), and a publication's worker (tools/publish.py) writes the
+files once the change passed every step.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from itertools import groupby
 
 import yaml
 from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 from ruamel.yaml.error import YAMLError as RoundTripYAMLError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from console import editor_facts, editor_topics
+from console import editor_facts, editor_preview, editor_publishing, editor_topics
 from console.auth import require_role
 from console.editor_support import InputError, area_name, current_facts, project_root
 from console.web import db, problem
@@ -32,7 +39,7 @@ from content.editing import topics
 from content.readiness import faq_answers
 from content.topic_checks import MAX_ANSWER_CHARS
 from store.agents import EDITOR
-from store.drafts import FACT, TOPIC, draft_counts
+from store.drafts import FACT, TOPIC, draft_counts, drafts_of_editor
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("editor", __name__, url_prefix="/console/editor")
@@ -63,6 +70,10 @@ def index():
         "editor_index.html", areas=areas, facts=ordered, weakens=weakens,
         facts_error=sheet_error, topic_drafts=draft_counts(db(), TOPIC),
         fact_drafts=draft_counts(db(), FACT), pending=sum(not f.sayable for f in ordered),
+        my_drafts=[(editor_publishing.item_name(draft.kind, draft.item_key),
+                    editor_publishing.item_url(draft.kind, draft.item_key))
+                   for draft in drafts_of_editor(db(), current_user.id)],
+        running=editor_publishing.current_publication(),
         statuses=editor_facts.STATUS_LABELS)
 
 
@@ -75,6 +86,13 @@ for rule, endpoint, view, methods in (
     ("/datos/<key>", "save_fact", editor_facts.save, ["POST"]),
     ("/datos/<key>/descartar", "discard_fact", editor_facts.discard, ["POST"]),
     ("/api/datos/<key>/revisar", "check_fact", editor_facts.check, ["POST"]),
+    ("/api/vista-previa", "preview", editor_preview.preview, ["POST"]),
+    ("/publicar", "publish", editor_publishing.publish, ["POST"]),
+    ("/publicaciones", "publications", editor_publishing.history, ["GET"]),
+    ("/publicaciones/<int:number>", "publication", editor_publishing.publication, ["GET"]),
+    ("/publicaciones/<int:number>/deshacer", "undo", editor_publishing.undo, ["POST"]),
+    ("/api/publicaciones/<int:number>", "publication_state",
+     editor_publishing.publication_state, ["GET"]),
 ):
     blueprint.add_url_rule(rule, endpoint, view, methods=methods)
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from console import editor_publishing
 from console.editor_support import (
     base_revision,
     current_facts,
@@ -128,6 +129,8 @@ def save(key: str):
     current = load_fact(project_root(), key)
     values = {name: request.form.get(name, "") for name in FIELDS}
     save_draft(db(), FACT, key, current_user.id, base_revision(current.revision), values, now())
+    if request.form.get("publish"):
+        return editor_publishing.publish()
     flash(SAVED, "info")
     return redirect(url_for("editor.fact", key=key))
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from console import editor_publishing
 from console.editor_support import (
     InputError,
     area_name,
@@ -32,6 +33,7 @@ from content.answers import alternatives, fact_keys, fill_facts, sayable
 from content.changes import Problem
 from content.editing import TopicChange, TopicContent, check_change, load_topic
 from content.facts import Fact
+from content.publication import typed_examples
 from store.drafts import TOPIC, delete_draft, draft_body, save_draft
 
 MAX_BLOCKS = 20
@@ -94,15 +96,10 @@ class TopicForm:
                 "new_examples": self.new_examples}
 
 
-def example_lines(typed: str) -> tuple[str, ...]:
-    """The new examples of the textarea: one per line, blank lines left out."""
-    return tuple(line for line in typed.splitlines() if line.strip())
-
-
 def checked_change(body: Mapping[str, Any]) -> TopicChange:
     """The change a check request describes; a part it leaves out is not checked."""
     new = text(body, "new_examples", FIELDS["new_examples"]) or ""
-    added = example_lines(new)
+    added = typed_examples(new)
     if len(added) > MAX_NEW_EXAMPLES:
         raise InputError(400, f"Agregue como máximo {MAX_NEW_EXAMPLES} ejemplos a la vez.")
     return TopicChange(
@@ -209,6 +206,8 @@ def save(topic: str):
     form = TopicForm.posted()
     save_draft(db(), TOPIC, topic, current_user.id, base_revision(content.revision),
                form.body(), now())
+    if request.form.get("publish"):
+        return editor_publishing.publish()
     flash(SAVED, "info")
     return redirect(url_for("editor.topic", topic=topic))
 

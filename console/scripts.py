@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+
+log = logging.getLogger(__name__)
 
 BOGOTA = ZoneInfo("America/Bogota")
 NO_TOPIC = "Sin tema identificado"
@@ -65,7 +69,7 @@ def _greetings(variants: Any) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class DomainTexts:
-    """The scripts (URLs filled in) and topic names, read once from domain.yml."""
+    """The scripts (URLs filled in) and topic names, read from domain.yml."""
 
     greetings: dict[str, str]
     scripts: tuple[Script, ...]
@@ -108,3 +112,43 @@ class DomainTexts:
         if not words:
             return NO_TOPIC
         return words[0].upper() + words[1:]
+
+
+def _file_version(path: Path) -> tuple[int, int, int] | None:
+    """(st_mtime_ns, st_size, st_ino) of the file; None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+class DomainTextsSource:
+    """The DomainTexts of domain.yml, reloaded when the file changes (mtime, size or inode).
+
+    The first load raises like DomainTexts.load; a later failed reload keeps the previous
+    texts and logs one error per file version.
+    """
+
+    def __init__(self, path: Path, pqrd_url: str, survey_url: str) -> None:
+        self.path = Path(path)
+        self.pqrd_url = pqrd_url
+        self.survey_url = survey_url
+        self._lock = threading.Lock()
+        self._version = _file_version(self.path)
+        self._texts = DomainTexts.load(self.path, pqrd_url, survey_url)
+
+    def current(self) -> DomainTexts:
+        """The texts of the file as it is now, or the last ones that loaded."""
+        with self._lock:
+            version = _file_version(self.path)
+            if version != self._version:
+                self._version = version  # tried once per version, good or bad
+                try:
+                    self._texts = DomainTexts.load(self.path, self.pqrd_url, self.survey_url)
+                except Exception as error:  # a bad file must never break the console
+                    log.error("domain.yml could not be reloaded, keeping the previous texts: "
+                              "%s: %s", type(error).__name__, error)
+                else:
+                    log.info("domain.yml reloaded (%s)", self.path)
+            return self._texts

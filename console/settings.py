@@ -43,6 +43,10 @@ class ConsoleSettings:
     database_url: str = DEFAULTS["database_url"]
     rasa_url: str = DEFAULTS["rasa_url"]
     rasa_token: str = DEFAULTS["rasa_token"]
+    # Issue 20: where an editor's publication loads the new model, and the model a
+    # restart serves.
+    rasa_server_urls: tuple[str, ...] = DEFAULTS["rasa_server_urls"]
+    rasa_model: str = DEFAULTS["rasa_model"]
     secret_key: str = DEFAULTS["console_secret_key"]
     session_minutes: int = DEFAULTS["console_session_minutes"]
     secure_cookies: bool = DEFAULTS["console_secure_cookies"]
@@ -109,6 +113,8 @@ class ConsoleSettings:
             database_url=values.database_url,
             rasa_url=values.rasa_url,
             rasa_token=values.rasa_token,
+            rasa_server_urls=values.rasa_server_urls,
+            rasa_model=values.rasa_model,
             secret_key=values.console_secret_key,
             session_minutes=values.console_session_minutes,
             secure_cookies=values.console_secure_cookies,

@@ -13,7 +13,7 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from console.relay import Relay
-from console.scripts import DomainTexts
+from console.scripts import DomainTexts, DomainTextsSource
 from console.settings import ConsoleSettings
 from content.readiness import probe_url
 from store.db import session_for
@@ -23,13 +23,21 @@ EXTENSION = "tenjo_console"
 
 @dataclass(frozen=True)
 class Services:
-    """What the views need besides the request: settings, the relay to Rasa, domain texts."""
+    """What the views need besides the request: settings, the relay to Rasa, domain texts
+    (a DomainTextsSource that follows domain.yml, or fixed DomainTexts)."""
 
     settings: ConsoleSettings
     relay: Relay
-    texts: DomainTexts
+    domain_texts: DomainTextsSource | DomainTexts
     # Tries a link for the go-live checklist (tests pass their own).
     probe_link: Callable[[str], str] = partial(probe_url, timeout=3.0)
+
+    @property
+    def texts(self) -> DomainTexts:
+        """The current domain texts."""
+        if isinstance(self.domain_texts, DomainTextsSource):
+            return self.domain_texts.current()
+        return self.domain_texts
 
 
 def services() -> Services:

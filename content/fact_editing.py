@@ -142,7 +142,8 @@ def _updated(root: Path, key: str, changes: Mapping[str, str]) -> str:
     """The sheet with the changes, made by update_fact on a copy, and checked to differ
     from the original only in the fact's lines."""
     text, entries, (start, end) = _read(root, key)
-    styled = {name: _styled(entries[key].get(name), text_) for name, text_ in changes.items()}
+    styled = {name: _styled(date.min if name == "confirmed_on" else entries[key].get(name),
+                            text_) for name, text_ in changes.items()}
     handle, copy = tempfile.mkstemp(prefix="facts.", suffix=".yml")  # outside the project
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -163,7 +164,8 @@ def _updated(root: Path, key: str, changes: Mapping[str, str]) -> str:
 
 
 def _styled(old: object, new: str) -> object:
-    """The new text in the old one's YAML style; a date stays a date."""
+    """The new text in the old one's YAML style; a date stays a date (`confirmed_on`
+    is always written as one, as the sheet writes dates: `date.min` stands for it)."""
     if isinstance(old, date):
         try:
             return date.fromisoformat(new)

@@ -141,6 +141,19 @@ class FactSheetCache:
         return self._facts
 
 
+def _set_fields(mapping: Any, changes: Mapping[str, str]) -> None:
+    """Sets the fields of a round-trip mapping; a field it did not have goes last, and
+    the blank line that ended the mapping moves after it (ruamel keeps that line as a
+    comment of the key that was last, and would put the new field after it)."""
+    added = [field for field in changes if field not in mapping]
+    last = next(reversed(mapping), None) if added else None
+    trailing = mapping.ca.items.pop(last, None) if last is not None else None
+    for field, value in changes.items():
+        mapping[field] = value
+    if trailing is not None:
+        mapping.ca.items[next(reversed(mapping))] = trailing
+
+
 def update_fact(path: Path | str, key: str, changes: Mapping[str, str]) -> Fact:
     """Changes fields of one fact in the sheet at `path`, keeping the rest of the file as
     written (comments, order); FactSheetError, with the file untouched, when the key is
@@ -157,10 +170,10 @@ def update_fact(path: Path | str, key: str, changes: Mapping[str, str]) -> Fact:
     entries = (document or {}).get("facts") or {}
     if key not in entries:
         raise FactSheetError(f"no hay un hecho con la clave {key!r}")
-    for field, value in changes.items():
-        if field not in FIELDS:
-            raise FactSheetError(f"{key}: campo desconocido {field!r}")
-        entries[key][field] = value
+    unknown = [field for field in changes if field not in FIELDS]
+    if unknown:
+        raise FactSheetError(f"{key}: campo desconocido {unknown[0]!r}")
+    _set_fields(entries[key], changes)
     buffer = io.StringIO()
     round_trip.dump(document, buffer)
     fact = parse_fact_sheet(buffer.getvalue())[key]

@@ -130,6 +130,14 @@ def base_url(name: str, raw: str) -> str:
     return web_url(name, raw.rstrip("/"))
 
 
+def base_urls(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated http(s) addresses, such as http://127.0.0.1:5005,http://127.0.0.1:5006."""
+    values = tuple(base_url(name, part.strip()) for part in raw.split(",") if part.strip())
+    if not values:
+        raise SettingError(f"{name} must list at least one http:// or https:// address")
+    return values
+
+
 def socket_url(name: str, raw: str) -> str:
     """An http(s) origin, no path, such as https://chat.example.org:5005."""
     value = raw.rstrip("/")

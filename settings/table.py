@@ -81,6 +81,7 @@ class Settings:
     rasa_port: int = DEFAULT_RASA_PORT
     rasa_url: str = local_url(LOOPBACK, DEFAULT_RASA_PORT)
     rasa_token: str = field(default=DEFAULT_RASA_TOKEN, repr=False)
+    rasa_server_urls: tuple[str, ...] = (local_url(LOOPBACK, DEFAULT_RASA_PORT),)
     rasa_model: str = DEFAULT_RASA_MODEL
     rasa_endpoints: str = DEFAULT_ENDPOINTS
     rasa_interface: str = ""
@@ -244,9 +245,15 @@ VARIABLES: tuple[Variable, ...] = (
              "where the web app reaches Rasa's HTTP API", "rasa:5005", WEB,
              derive=lambda v: local_url(LOOPBACK, v["rasa_port"]),
              default_text="http://127.0.0.1:$RASA_PORT"),
+    Variable("RASA_SERVER_URLS", "rasa_server_urls", p.base_urls,
+             "every Rasa server's own HTTP API, comma-separated: an editor's publication "
+             "loads the new model into each", "ftp://rasa", WEB,
+             derive=lambda v: (v["rasa_url"],), default_text="$RASA_URL"),
     Variable("RASA_TOKEN", "rasa_token", p.text,
              "token of Rasa's HTTP API (the web app uses it)", None, "make run, web app"),
-    Variable("RASA_MODEL", "rasa_model", p.text, "the trained model Rasa serves", None, STACK),
+    Variable("RASA_MODEL", "rasa_model", p.text,
+             "the trained model Rasa serves (an editor's publication replaces it)", None,
+             "make run, web app"),
     Variable("RASA_ENDPOINTS", "rasa_endpoints", p.text, "Rasa's endpoints file", None, STACK,
              derive=lambda v: SCALED_ENDPOINTS if v["redis_url"] else DEFAULT_ENDPOINTS,
              default_text="endpoints.yml (endpoints.scaled.yml with REDIS_URL)"),

@@ -73,6 +73,13 @@ def drafts_of_item(session: Session, kind: str, item_key: str) -> list[ContentDr
     return list(session.scalars(query))
 
 
+def drafts_of_editor(session: Session, agent_id: int) -> list[ContentDraft]:
+    """Every draft of one editor, topics first, then by key."""
+    query = (select(ContentDraft).where(ContentDraft.agent_id == agent_id)
+             .order_by(ContentDraft.kind.desc(), ContentDraft.item_key))
+    return list(session.scalars(query))
+
+
 def draft_counts(session: Session, kind: str) -> dict[str, int]:
     """How many editors have a draft of each item of `kind` (items without: absent)."""
     if kind not in KINDS:

@@ -255,3 +255,46 @@ class ContentDraft(Base):
     updated_at = Column(UtcDateTime, nullable=False)
 
     editor = relationship(Agent, lazy="joined")
+
+
+class Publication(Base):
+    """An editor's publication of their drafts, or the roll-back of one (issue 20).
+
+    kind: change | rollback (`rollback_of` the publication undone). `items` is the JSON
+    list of the drafts published ({kind, key, base_revision, body}). status: queued →
+    running → published | refused (the change cannot go: the editor can fix it) |
+    failed (something broke: the running assistant kept the previous model). `step`
+    is where a running one is; `heartbeat_at` proves its worker alive. `active_slot` is 1
+    while queued or running and NULL once finished: its unique constraint lets only one
+    publication be active, even when two editors publish at the same instant. `files_before`
+    and `files_after` are JSON objects {path: text, or null for no file} of the files
+    it changed, for the diff and the roll-back; the models are paths under models/.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_status", "status"),
+                      UniqueConstraint("active_slot", name="uq_publications_active_slot"))
+
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(Integer, ForeignKey("agents.id"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    rollback_of = Column(Integer, ForeignKey("publications.id"), nullable=True)
+    items = Column(Text, nullable=False, default="[]")
+    status = Column(String(16), nullable=False)
+    step = Column(String(16), nullable=False, default="")
+    active_slot = Column(Integer, nullable=True)
+    reason = Column(Text, nullable=False, default="")
+    details = Column(Text, nullable=False, default="")
+    diff = Column(Text, nullable=False, default="")
+    files_before = Column(Text, nullable=False, default="{}")
+    files_after = Column(Text, nullable=False, default="{}")
+    model_file = Column(String(500), nullable=False, default="")
+    previous_model_file = Column(String(500), nullable=False, default="")
+    training = Column(String(16), nullable=False, default="")
+    timings = Column(Text, nullable=False, default="{}")
+    created_at = Column(UtcDateTime, nullable=False)
+    started_at = Column(UtcDateTime, nullable=True)
+    heartbeat_at = Column(UtcDateTime, nullable=True)
+    finished_at = Column(UtcDateTime, nullable=True)
+
+    editor = relationship(Agent, lazy="joined")

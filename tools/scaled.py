@@ -53,7 +53,8 @@ def scaled_env(overrides: Mapping[str, str] | None = None,
     at the root, when present), then this process's environment, then the overrides; each
     wins over the ones before (as `stack_env`).
 
-    Derived unless set: `RASA_URL` (nginx's loopback API), `ACTIONS_URL` (nginx's
+    Derived unless set: `RASA_URL` (nginx's loopback API), `RASA_SERVER_URLS` (each
+    replica's own API, for the editors' publications), `ACTIONS_URL` (nginx's
     action upstream), `CHAT_SOCKET_URL` and `CHAT_ALLOWED_ORIGINS` (the public origin).
     """
     env = {**with_dotenv(os.environ, dotenv), **(overrides or {})}
@@ -66,6 +67,9 @@ def scaled_env(overrides: Mapping[str, str] | None = None,
     env.setdefault("CHAT_SOCKET_URL", env["SCALED_PUBLIC_URL"])
     env.setdefault("CHAT_ALLOWED_ORIGINS", env["SCALED_PUBLIC_URL"])
     env.setdefault("RASA_PORT", env["RASA_A_PORT"])
+    # An editor's publication loads its model into each replica, not through nginx.
+    env.setdefault("RASA_SERVER_URLS", ",".join(
+        f"http://127.0.0.1:{env[port]}" for port in ("RASA_A_PORT", "RASA_B_PORT")))
     env.setdefault("ACTIONS_PORT", env["ACTIONS_A_PORT"])
     return stack_env(env, dotenv=None)
 

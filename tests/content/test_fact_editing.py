@@ -116,3 +116,27 @@ def test_an_unchanged_fact_writes_nothing(project):
                           current.fact.source, base_revision=current.revision)
     assert applied.diffs == {} and applied.revision == current.revision
     assert tree(project) == before
+
+
+def test_confirming_a_pending_fact_adds_its_fields_inside_its_own_lines(project):
+    """A pending fact has no source nor confirmation yet: the new fields go after its
+    last one, before the blank line that separates it from the next fact, and the date
+    is written as the sheet writes dates."""
+    key = "sisben_office"  # pending, written without source nor confirmation fields
+    lines = (project / SHEET).read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"  {key}:")
+    assert not any(line.strip().startswith("source") for line in lines[start:start + 6])
+    applied = fact_change(project, key, "Carrera 3 # 2-50", "confirmed", "Oficio 12",
+                          source_kind="official", confirmed_by="Eva Torres",
+                          confirmed_on="2026-12-01",
+                          base_revision=load_fact(project, key).revision)
+    diff = applied.diffs["data/facts.yml"]
+    added = [line[1:].strip() for line in diff.splitlines()
+             if line.startswith("+") and not line.startswith("+++")]
+    assert "confirmed_on: 2026-12-01" in added and "source_kind: official" in added
+    diff_lines = diff.splitlines()
+    last_added = max(i for i, line in enumerate(diff_lines) if line.startswith("+"))
+    assert diff_lines[last_added + 1:last_added + 3] == [" ", "   health_affiliation_office:"]
+    fact = load_fact(project, key).fact
+    assert (fact.status, fact.confirmed_on, fact.confirmed_by) == ("confirmed", "2026-12-01",
+                                                                   "Eva Torres")

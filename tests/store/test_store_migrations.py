@@ -17,7 +17,7 @@ from store.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_TABLES = set(Base.metadata.tables)
-HEAD = "0006"
+HEAD = "0007"
 
 
 def schema_differences(url: str) -> list:
