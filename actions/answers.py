@@ -18,6 +18,7 @@ from actions.office_hours import (
     is_open,
     to_bogota,
 )
+from actions.preview import active_overlay, overlay_facts
 from actions.settings import Settings
 from content.answers import render_blocks
 from content.facts import Fact, FactSheetCache
@@ -47,11 +48,13 @@ _fact_sheets: dict[Path, FactSheetCache] = {}
 
 
 def current_facts(path: Path) -> dict[str, Fact]:
-    """The fact sheet at `path` as it is now (reread when the file changed)."""
+    """The fact sheet at `path` as it is now (reread when the file changed); in an
+    editor's preview conversation, with that editor's fact drafts (actions/preview.py)."""
     cache = _fact_sheets.get(path)
     if cache is None:
         cache = _fact_sheets[path] = FactSheetCache(path)
-    return cache.facts()
+    overlay = active_overlay()
+    return cache.facts() if overlay is None else overlay_facts(cache.facts(), overlay)
 
 
 def messages_this_turn(tracker: Tracker) -> int:

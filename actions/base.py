@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.office_hours import is_open
+from actions.preview import PREVIEW, load_overlay, overlay_domain, preview_editor
 from actions.settings import Settings, environment_settings, environment_settings_or_exit
 from store.clock import system_clock
 from store.db import session_for
@@ -51,7 +52,9 @@ class TenjoAction(Action, metaclass=ABCMeta):
         """The action's name in the domain."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every action's `run` also closes the data notice once it was read."""
+        """Every action's `run` also closes the data notice once it was read, and in an
+        editor's preview conversation runs with that editor's drafts (actions/preview.py):
+        the domain it gets and `current_facts` show them for the duration of the call."""
         super().__init_subclass__(**kwargs)
         run = cls.__dict__.get("run")
         if run is None:
@@ -59,7 +62,16 @@ class TenjoAction(Action, metaclass=ABCMeta):
 
         @functools.wraps(run)
         async def run_and_close_notice(self, dispatcher, tracker, domain):  # noqa: ANN001
-            return notice_was_read(tracker, await run(self, dispatcher, tracker, domain))
+            editor = preview_editor(tracker.sender_id)
+            if editor is None or PREVIEW.get() is not None:
+                return notice_was_read(tracker, await run(self, dispatcher, tracker, domain))
+            overlay = load_overlay(self.settings.database_url, editor)
+            token = PREVIEW.set(overlay)
+            try:
+                events = await run(self, dispatcher, tracker, overlay_domain(domain, overlay))
+            finally:
+                PREVIEW.reset(token)
+            return notice_was_read(tracker, events)
 
         cls.run = run_and_close_notice
 

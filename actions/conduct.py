@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import conduct_violations, previous_action
+from actions.preview import preview_editor
 from store.activity import close_conversation
 from store.db import session_for
 from store.handoffs import end_open_handoff
@@ -36,18 +37,19 @@ class ActionModerateConduct(TenjoAction):
         reason = (message.get("conduct") or {}).get("reason") or "classifier"
         ended = conduct_violations(tracker) >= VIOLATIONS_TO_END
         settings = self.settings
-        with session_for(settings.database_url) as session:
-            record_moderation(
-                session,
-                tracker.sender_id,
-                rule,
-                reason,
-                "ended" if ended else "warned",
-                settings.clock(),
-            )
-            if ended:
-                end_open_handoff(session, tracker.sender_id, "conduct", settings.clock())
-                close_conversation(session, tracker.sender_id, "conduct", self.wall_now())
+        if preview_editor(tracker.sender_id) is None:  # an editor's preview records nothing
+            with session_for(settings.database_url) as session:
+                record_moderation(
+                    session,
+                    tracker.sender_id,
+                    rule,
+                    reason,
+                    "ended" if ended else "warned",
+                    settings.clock(),
+                )
+                if ended:
+                    end_open_handoff(session, tracker.sender_id, "conduct", settings.clock())
+                    close_conversation(session, tracker.sender_id, "conduct", self.wall_now())
         if ended:
             dispatcher.utter_message(response="utter_conversation_ended")
             dispatcher.utter_message(json_message={"chat_closed": {"reason": "conduct"}})

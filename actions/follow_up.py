@@ -1,7 +1,8 @@
 """P15: an answer by e-mail when the conversation is cut or nobody can attend now.
 
 Offer → personal-data notice (Ley 1581 de 2012) and an explicit question for
-consent → the address. Without a "sí" to the consent question nothing is stored.
+consent → the address. Without a "sí" to the consent question nothing is stored; in an
+editor's preview conversation nothing is stored at all.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import citizen_question, intent_of, session_events
+from actions.preview import preview_editor
 from store.db import session_for
 from store.followups import record_follow_up
 from store.handoffs import open_handoff
 
 HANDOFF = "handoff"
+# An editor's preview (actions/preview.py) stores no address: a note says so.
+PREVIEW_NO_FOLLOW_UP = "utter_preview_no_follow_up"
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -101,6 +105,9 @@ class ActionFollowUpContact(TenjoAction):
         return self._after(dispatcher, tracker)
 
     def _save(self, dispatcher: CollectingDispatcher, tracker: Tracker, email: str) -> list:
+        if preview_editor(tracker.sender_id) is not None:
+            dispatcher.utter_message(response=PREVIEW_NO_FOLLOW_UP)
+            return self._after(dispatcher, tracker)
         now = self.now()
         with session_for(self.settings.database_url) as session:
             handoff = open_handoff(session, tracker.sender_id)

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import is_external, pending_question, transcript
 from actions.office_hours import describe_next_opening, describe_schedule
+from actions.preview import preview_editor
 from store.activity import touch
 from store.db import session_for
 from store.followups import promised_email
@@ -36,6 +37,8 @@ from store.handoffs import (
 )
 
 HANDOFF = "handoff"
+# An editor's preview (actions/preview.py) queues nobody: a note says what would happen.
+PREVIEW_NO_HANDOFF = "utter_preview_no_handoff"
 # Outcomes after which the citizen is asked whether the answer was satisfactory.
 SERVED_OUTCOMES = ("resolved", "referred_pqrd", "follow_up", "unresolved")
 
@@ -98,7 +101,8 @@ class ActionRequestHuman(HandoffAction):
     """With an agent available (R1), queues the citizen; otherwise says why nobody can
     attend now (the schedule, or nobody available in staffed hours).
 
-    Both end with the offer of an answer by e-mail (P15).
+    Both end with the offer of an answer by e-mail (P15). In an editor's preview nobody
+    is queued: a note says that a real conversation would be offered an agent here.
     """
 
     def name(self) -> str:
@@ -121,6 +125,12 @@ class ActionRequestHuman(HandoffAction):
                     next_opening=describe_next_opening(self.now(), schedule),
                 )
             dispatcher.utter_message(response="utter_pqrd_alternative")
+            dispatcher.utter_message(response="utter_offer_follow_up_later")
+            return [SlotSet(NEXT_STEP, "offer_follow_up")]
+        if preview_editor(tracker.sender_id) is not None:
+            # No hand-off reaches the agents from a preview; the dialogue goes on as when
+            # nobody can attend (the offer of an e-mail, which a preview does not record).
+            dispatcher.utter_message(response=PREVIEW_NO_HANDOFF)
             dispatcher.utter_message(response="utter_offer_follow_up_later")
             return [SlotSet(NEXT_STEP, "offer_follow_up")]
         dispatcher.utter_message(response="utter_please_wait")

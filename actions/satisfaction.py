@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import previous_action
+from actions.preview import preview_editor
 from actions.understanding import offer_other_ways
 from store.activity import close_conversation
 from store.db import session_for
@@ -98,6 +99,8 @@ class ActionSayFarewell(TenjoAction):
     ) -> list[dict[str, Any]]:
         """Says goodbye and records the chat as ended (it opens again if the citizen writes)."""
         dispatcher.utter_message(response="utter_farewell")
+        if preview_editor(tracker.sender_id) is not None:  # not one of the Alcaldía's chats
+            return []
         with session_for(self.settings.database_url) as session:
             close_conversation(session, tracker.sender_id, "farewell", self.wall_now(),
                                create=False)

@@ -2,6 +2,8 @@
 
 The actions (and, for `action_failure`, the Rasa server) call `record_event_safely`:
 a store failure is logged and the chat goes on. Withheld messages (P10) never reach these functions.
+An editor's preview conversation (store/preview.py) is not one of the Alcaldía's: its
+events are not recorded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from store.db import session_for
 from store.models import ConversationEvent
+from store.preview import is_preview
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,12 @@ def record_event_safely(
     value: str | None = None,
     text: str | None = None,
 ) -> bool:
-    """`record_event` in its own session; False (logged) when the store failed."""
+    """`record_event` in its own session; False (logged) when the store failed.
+
+    Nothing is recorded for an editor's preview conversation (True: nothing failed).
+    """
+    if is_preview(conversation_id):
+        return True
     try:
         with session_for(database_url) as session:
             record_event(session, conversation_id, kind, at, value=value, text=text)
