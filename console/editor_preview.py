@@ -12,8 +12,6 @@ are learnt only when published: the page says so.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 
 import requests
 from flask import jsonify
@@ -22,6 +20,7 @@ from flask_login import current_user
 from channels.session_tokens import issue
 from console.editor_support import InputError, json_object, text
 from console.web import services
+from store.preview import preview_conversation_id, preview_editor
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 60
@@ -32,16 +31,6 @@ TOO_LONG = f"El mensaje de prueba admite como máximo {MAX_MESSAGE_CHARS} caract
 NOT_YOURS = "Esa conversación de prueba no es suya. Empiece una nueva."
 UNREACHABLE = ("El asistente no respondió a la vista previa. Puede que se esté reiniciando: "
                "intente de nuevo en un momento.")
-
-
-def preview_conversation(agent_id: int) -> str:
-    """A new preview conversation of the editor."""
-    return f"editor-preview-{agent_id}-{secrets.token_hex(16)}"
-
-
-def owns(conversation: str, agent_id: int) -> bool:
-    """The conversation is one of the editor's previews."""
-    return re.fullmatch(rf"editor-preview-{agent_id}-[0-9a-f]{{32}}", conversation) is not None
 
 
 def send(conversation: str, message: str) -> list[str]:
@@ -66,8 +55,8 @@ def preview():
         raise InputError(400, TOO_LONG)
     conversation = text(body, "conversation", FIELDS["conversation"]) or ""
     if not conversation:
-        conversation = preview_conversation(current_user.id)
-    elif not owns(conversation, current_user.id):
+        conversation = preview_conversation_id(current_user.id)
+    elif preview_editor(conversation) != current_user.id:
         raise InputError(403, NOT_YOURS)
     try:
         messages = send(conversation, message)

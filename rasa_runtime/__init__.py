@@ -35,6 +35,10 @@ with Rasa's own behaviour.
   Rasa's limit of predictions still ends with `action_listen`, so the next message is
   answered. test_circuit_breaker.py: Rasa's loop on the same runaway policy leaves the
   turn open; ours closes it, and changes nothing on a turn that ended by listening.
+- model_loading: `rasa.server._load_agent`, the function of `PUT /model`. The model
+  of an editor's publication is loaded in a worker thread, so the server keeps
+  answering during the 40 s it takes. test_model_loading.py: a message is answered
+  while the model loads; the new model answers next; Rasa's answers to a bad path.
 
 Loaded by Rasa by name (endpoints.yml, config.yml) or by the channels:
 
@@ -78,6 +82,7 @@ def install(server_blueprint: Any = None, installed_rasa: str | None = None) -> 
         circuit_breaker,
         gc_freeze,
         lock_retry,
+        model_loading,
         past_states,
         replacing,
         rule_matching,
@@ -85,7 +90,7 @@ def install(server_blueprint: Any = None, installed_rasa: str | None = None) -> 
     )
 
     for module in (action_failure, action_validation, turn_order, past_states, rule_matching,
-                   lock_retry, circuit_breaker):
+                   lock_retry, circuit_breaker, model_loading):
         for replacement in module.REPLACEMENTS:
             replacing.apply(replacement)
     if server_blueprint is not None:

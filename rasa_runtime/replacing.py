@@ -18,9 +18,10 @@ _RASAS: dict[tuple[type, str], Any] = {}
 
 @dataclass(frozen=True)
 class Replacement:
-    """Ours in place of `owner.name`; with `wraps`, `ours(rasas)` builds it around Rasa's."""
+    """Ours in place of `owner.name` (a class's attribute, or a module's function); with
+    `wraps`, `ours(rasas)` builds it around Rasa's."""
 
-    owner: type
+    owner: Any
     name: str
     ours: Callable[..., Any]
     wraps: bool = False

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from store.handoffs import EXPIRED
 from store.models import ConversationActivity, Handoff, HandoffMessage
+from store.preview import is_preview
 from store.privacy import TRACKER_TABLE, WITHHELD_INTENTS
 from store.reports import period_bounds
 
@@ -257,14 +258,15 @@ def activity_of(session: Session, conversation_id: str) -> ConversationActivity 
 
 def _day_conversations(session: Session, tracker: Table, low: float, high: float
                        ) -> dict[str, Summary]:
-    """The conversations with events in [low, high): first and last moment that day."""
+    """The conversations with events in [low, high): first and last moment that day
+    (the editors' previews left out: they are not citizens')."""
     rows = session.execute(
         select(tracker.c.sender_id, func.min(tracker.c.timestamp), func.max(tracker.c.timestamp))
         .where(tracker.c.timestamp >= low, tracker.c.timestamp < high)
         .group_by(tracker.c.sender_id)
     )
     return {sender: Summary(sender, _moment(first), _moment(last))
-            for sender, first, last in rows}
+            for sender, first, last in rows if not is_preview(sender)}
 
 
 def _add_outcomes(session: Session, tracker: Table, summaries: dict[str, Summary],

@@ -23,7 +23,7 @@ def test_every_replacement_is_installed_once_and_listed_in_the_docstring():
     rasa_runtime.install()
     first = {(r.owner, r.name): getattr(r.owner, r.name) for r in replacements()}
     rasa_runtime.install()
-    assert len(first) == 9
+    assert len(first) == 10
     for replacement in replacements():
         key = (replacement.owner, replacement.name)
         installed = getattr(replacement.owner, replacement.name)
