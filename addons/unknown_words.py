@@ -16,7 +16,8 @@ A message is left to the classifier when any of these holds:
   number, not a single letter and not one of a few function words (articles,
   prepositions, conjunctions, clitics: "de la" alone says nothing);
 - the chat-rule check (`conduct`) flagged it, or an extractor found an e-mail
-  address or a phone number in it;
+  address or a phone number in it (a value with an "@" or seven digits: DIET also
+  tags pieces of markup as phone numbers);
 - its words could be a name (or real words the data lacks): at the name prompt
   citizens answer with their bare name ("Yeison", "ana maría", "Xiomara Ñañez"),
   often one the training data has never seen, and `inform_name` must stay possible
@@ -31,8 +32,8 @@ A message is left to the classifier when any of these holds:
   not enough: DIET tags unknown words as names.
 
 Otherwise (nothing but emoji, punctuation, markup, numbers, or words that look like
-keyboard mash) the intent becomes `nlu_fallback` with confidence 1.0: this is a
-decision, not a doubt. The classifier's guesses stay in the ranking at half their
+keyboard mash) the intent becomes `nlu_fallback` with confidence 1.0, and the
+entities DIET guessed in it are dropped: this is a decision, not a doubt. The classifier's guesses stay in the ranking at half their
 confidence (at most 0.5, as the chat-rule check does), so Rasa's FallbackClassifier
 after it finds neither a low confidence nor an ambiguous top two and leaves it; the
 understanding check leaves `nlu_fallback` alone. An untrained or empty vocabulary
@@ -83,6 +84,17 @@ FUNCTION_WORDS = frozenset(
 _PARTS = re.compile(r"[^\W_]+")
 _EDGE = "\"'.,;:!?¡¿()[]{}«»“”‘’-_*…"
 _LETTERS = re.compile(r"^[^\W\d_]+(?:['-][^\W\d_]+)*$")
+_DIGIT = re.compile(r"\d")
+
+
+def is_contact_value(value: object) -> bool:
+    """An e-mail address or a phone number could be this value: it has an "@" or at
+    least seven digits. DIET tags other things too: in `<img src=x onerror=alert(1)>`
+    it tagged "onerror=alert(1" as a phone number."""
+    text = str(value or "")
+    return "@" in text or len(_DIGIT.findall(text)) >= 7
+
+
 def words_of(lemma: str) -> list[str]:
     """The letter-or-digit runs of a normalised token ("alert(1)" gives alert, 1)."""
     return _PARTS.findall(lemma)
@@ -202,7 +214,8 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
         if not self.vocabulary or message.get(CONDUCT_KEY):
             return False
         types = set(self._config["entity_types"])
-        if any(e.get(ENTITY_ATTRIBUTE_TYPE) in types for e in message.get(ENTITIES) or []):
+        if any(e.get(ENTITY_ATTRIBUTE_TYPE) in types and is_contact_value(e.get("value"))
+               for e in message.get(ENTITIES) or []):
             return False
         if self.has_known_word(message):
             return False
@@ -224,4 +237,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
             message.set(UNCLEAR_KEY, {"reason": "no known word"}, add_to_output=True)
+            # Nothing was understood, so nothing was found in it either (DIET's tags on
+            # mash or markup are guesses: "onerror=alert(1" as a phone number).
+            message.set(ENTITIES, [], add_to_output=True)
         return messages

@@ -242,3 +242,38 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(editing, project, ed
     assert {path: (project / path).read_bytes() for path in before} == before
     with session_for(editing.database_url) as session:
         assert len(recent_publications(session)) == publications
+
+
+PREDIAL = "como puedo pagar el impuesto predial de mi finca"  # a conversation test's message
+MIXED_UP = [PREDIAL] + [f"{PREDIAL} {tail}" for tail in (
+    "por favor", "en tenjo", "este año", "de la vereda", "ya mismo", "hoy", "rapido",
+    "sin multa", "con descuento", "en linea", "en el banco", "en efectivo", "con tarjeta",
+    "por pse", "a tiempo", "antes del plazo", "del 2026", "de mi papa", "de mi mama",
+    "que esta a mi nombre", "que tengo en la vereda", "cerca al pueblo", "en la alcaldia",
+    "gracias", "porfa")]
+
+
+def test_a_change_that_breaks_a_conversation_test_is_refused(editing, project, browser,
+                                                             editor):
+    """Questions about the property tax added to the ICA topic by mistake: the model is
+    trained (finetuned), the conversation tests' message asking how to pay the
+    property tax is understood as ICA, and nothing reaches the assistant."""
+    nlu = project / "data" / "nlu" / "faq_tributos.yml"
+    before = nlu.read_bytes()
+    editor.goto(f"{editing.web_url}/console/editor/temas/industria_comercio")
+    editor.fill("#new-examples", "\n".join(MIXED_UP))
+    expect(editor.locator("#check-status")).to_have_attribute("data-state", "ok",
+                                                              timeout=10_000)
+    editor.get_by_role("button", name="Guardar y publicar mis borradores").click()
+    assert wait_for_publication(editor) == "No publicada"
+    reason = editor.locator("#publication-reason").inner_text()
+    assert "hace fallar pruebas de conversación" in reason
+    assert f"«{PREDIAL}» se entendería como faq/industria_comercio" in reason
+    assert nlu.read_bytes() == before
+    citizen_reads(browser, editing, PREDIAL, "predial")
+    with session_for(editing.database_url) as session:
+        refused = recent_publications(session, limit=1)[0]
+        assert refused.training == "" and refused.model_file == ""
+        print(f"\nrefused example change: steps {timings_of(refused)}")
+    editor.goto(f"{editing.web_url}/console/editor/temas/industria_comercio")
+    editor.get_by_role("button", name="Descartar mi borrador").click()

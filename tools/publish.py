@@ -13,8 +13,8 @@ every step has passed:
 3. training: `rasa train` on the copy, with the project's training cache: an answer
    changed alone only repackages the model; a fact changed alone trains nothing (the
    action server rereads the sheet); a roll-back reuses the previous model when kept;
-4. testing: the conversation tests (`rasa test core`, as `make conversation-tests`)
-   on the new model;
+4. testing: the conversation tests on the new model, as `make conversation-tests`
+   runs them (tools/conversation_tests.py: the dialogue and the stories' messages);
 5. loading: under the project's edit lock, the files are written, and the model is
    loaded into every Rasa server (RASA_SERVER_URLS). If any server fails, the files
    and the servers go back to what they were.
@@ -38,8 +38,6 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from content.changes import ChangeRejected, ConflictError, EditingError, editable_paths
 from content.coverage import CODE_FOLDERS
@@ -65,6 +63,7 @@ from store.publications import (
     record_step,
 )
 from tools.check import CODE_ROOT, run_checks
+from tools.conversation_tests import RESULTS as CONVERSATION_RESULTS
 from tools.rasa_servers import LoadError, load_everywhere
 
 log = logging.getLogger("tools.publish")
@@ -230,7 +229,9 @@ def _rasa(*arguments: str) -> list[str]:
 
 
 def _environment() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    # The training cache as `make train` sizes it (Makefile: RASA_MAX_CACHE_SIZE).
+    return {"RASA_MAX_CACHE_SIZE": "4000", **os.environ, "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 def train(staging: Path, finetune: Path | None = None) -> Path:
@@ -254,32 +255,26 @@ def train(staging: Path, finetune: Path | None = None) -> Path:
 
 
 def conversation_tests(staging: Path, model: Path) -> None:
-    """The conversation tests on the new model, as `make conversation-tests` runs them."""
+    """The conversation tests on the new model, as `make conversation-tests` runs them
+    (tools/conversation_tests.py: the dialogue, and the stories' own messages)."""
     results = staging / "results"
-    command = _rasa("test", "core", "--model", str(model), "--stories", str(staging / "tests"),
-                    "--fail-on-prediction-errors", "--out", str(results))
+    command = [sys.executable, "-m", "tools.conversation_tests", "--model", str(model),
+               "--stories", str(staging / "tests"), "--out", str(results)]
     result = subprocess.run(command, cwd=CODE_ROOT, env=_environment(), capture_output=True,
                             text=True)
     if result.returncode == 0:
         return
-    failed = results / "failed_test_stories.yml"
-    stories = failed_story_names(failed)
-    if not stories:
-        raise Refusal(FAILED, TESTS_BROKEN, _tail(result.stdout + result.stderr))
-    raise Refusal(REFUSED, REFUSED_TESTS.format(stories="; ".join(stories)),
-                  _tail(failed.read_text(encoding="utf-8")))
-
-
-def failed_story_names(path: Path) -> list[str]:
-    """The names of the stories in Rasa's failed_test_stories.yml."""
-    if not path.exists():
-        return []
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        return []
-    return [str(story.get("story")) for story in document.get("stories") or []
-            if isinstance(story, dict) and story.get("story")]
+        found = json.loads((results / CONVERSATION_RESULTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = {}
+    failures = [*found.get("failed_stories", []), *(
+        f"«{item['text']}» se entendería como {item['understood']} y la prueba "
+        f"«{item['story']}» espera {item['expected']}" for item in found.get("misunderstood", []))]
+    if not failures:
+        raise Refusal(FAILED, TESTS_BROKEN, _tail(result.stdout + result.stderr))
+    raise Refusal(REFUSED, REFUSED_TESTS.format(stories="; ".join(failures)),
+                  _tail(result.stdout))
 
 
 def needs_model(changed: list[str]) -> bool:

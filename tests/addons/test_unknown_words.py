@@ -119,6 +119,22 @@ def test_the_chat_rule_check_and_contact_entities_keep_the_message(trained):
     assert mash.get("intent")["name"] == "nlu_fallback"
 
 
+@pytest.mark.parametrize(("text", "entity", "value", "kept"), [
+    ("<img src=x onerror=alert(1)>", "telefono", "onerror=alert(1", False),
+    ("<b>1234</b>", "telefono", "1234", False),
+    ("xq 601 555 12 34", "telefono", "601 555 12 34", True),
+    ("qwx ana@x.co", "correo", "ana@x.co", True),
+])
+def test_a_contact_entity_keeps_the_message_only_when_it_could_be_one(trained, text, entity,
+                                                                      value, kept):
+    """Seen in the conversation tests run end to end: DIET tagged a piece of markup as a
+    phone number, and the markup was taken for contact details."""
+    message = _parse(trained, text, intent="inform_contact",
+                     entities=[{"entity": entity, "value": value}])
+    assert (message.get("intent")["name"] == "inform_contact") is kept
+    assert bool(message.get("entities")) is kept  # an unclear message keeps no guess
+
+
 def test_the_fallback_classifier_and_understanding_check_keep_the_decision(trained):
     message = _parse(trained, "😀😀", intent="affirm", confidence=0.99)
     FallbackClassifier({"threshold": 0.45, "ambiguity_threshold": 0.05}).process([message])

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from settings.table import Settings
+from tools.conversation_tests import failed_story_names
 from tools.publish import (
     FAILED,
     Job,
     Refusal,
-    failed_story_names,
     go_live,
     needs_model,
     prune_models,
