@@ -33,10 +33,11 @@ A message is left to the classifier when any of these holds:
 
 Otherwise (nothing but emoji, punctuation, markup, numbers, or words that look like
 keyboard mash) the intent becomes `nlu_fallback` with confidence 1.0, and the
-entities DIET guessed in it are dropped: this is a decision, not a doubt. The classifier's guesses stay in the ranking at half their
-confidence (at most 0.5, as the chat-rule check does), so Rasa's FallbackClassifier
-after it finds neither a low confidence nor an ambiguous top two and leaves it; the
-understanding check leaves `nlu_fallback` alone. An untrained or empty vocabulary
+entities DIET guessed in it are dropped: this is a decision, not a doubt. The
+classifier's guesses stay in the ranking at half their confidence (at most 0.5, as
+the chat-rule check does), so Rasa's FallbackClassifier after it finds neither a low
+confidence nor an ambiguous top two and leaves it; the understanding check leaves
+`nlu_fallback` alone. An untrained or empty vocabulary
 changes nothing.
 """
 
