@@ -4,7 +4,7 @@ DIET and the ResponseSelector learn dense representations from about six thousan
 examples; on messages written apart from them (long stories, other words for the same
 request) their confidence often falls under the fallback threshold although their
 first guess is right. A logistic regression over TF-IDF word and character n-grams of
-the normalised tokens generalises differently and is better calibrated on such text.
+the normalised tokens errs on other messages than DIET does.
 This component trains one over the full labels (`greet`, `faq/catastro`...) and
 replaces the intent, its ranking and the FAQ topic by the weighted average of both
 models (`diet_weight` for DIET's side). It runs after the FAQ selector and before the
