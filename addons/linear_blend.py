@@ -34,6 +34,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import (
+    RESPONSE_SELECTOR_PREDICTION_KEY,
+    RESPONSE_SELECTOR_PROPERTY_NAME,
+    RESPONSE_SELECTOR_RANKING_KEY,
+    RESPONSE_SELECTOR_RESPONSES_KEY,
+    RESPONSE_SELECTOR_RETRIEVAL_INTENTS,
+    RESPONSE_SELECTOR_UTTER_ACTION_KEY,
+)
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -44,12 +52,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
+
+from addons.text_normalizer import TOKENS_KEY
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_blend.pkl"
-TOKENS_KEY = f"{TEXT}_tokens"
-SELECTOR_KEY = "response_selector"
 RANKING_LENGTH = 10
 
 
@@ -68,9 +77,10 @@ def diet_distribution(data: dict[str, Any], linear: dict[str, float],
     intents = {r[INTENT_NAME_KEY]: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                for r in ranking if r.get(INTENT_NAME_KEY)}
     prefix = f"{retrieval_intent}/"
-    selected = (data.get(SELECTOR_KEY) or {}).get(retrieval_intent) or {}
+    selected = (data.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(retrieval_intent) or {}
     topics = {r[INTENT_RESPONSE_KEY]: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-              for r in selected.get("ranking") or [] if r.get(INTENT_RESPONSE_KEY)}
+              for r in selected.get(RESPONSE_SELECTOR_RANKING_KEY) or []
+              if r.get(INTENT_RESPONSE_KEY)}
     if not topics:
         linear_topics = {k: v for k, v in linear.items() if k.startswith(prefix)}
         total = sum(linear_topics.values()) or 1.0
@@ -205,28 +215,29 @@ class LinearBlendClassifier(GraphComponent, IntentClassifier):
                          if label.startswith(prefix)), key=lambda item: -item[1])
         if top == retrieval and topics:
             self._set_topic(message, topics[:RANKING_LENGTH])
-        elif retrieval in (message.get(SELECTOR_KEY) or {}):
+        elif retrieval in (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}):
             # As the FAQ selector does: no topic for a message that is not a question.
-            selectors = dict(message.get(SELECTOR_KEY))
+            selectors = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME))
             selectors.pop(retrieval)
-            message.set(SELECTOR_KEY, selectors, add_to_output=True)
+            message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)
 
     def _set_topic(self, message: Message, topics: list[tuple[str, float]]) -> None:
         """The selector's output for the blended topics (joint probabilities)."""
         retrieval = self._config["retrieval_intent"]
-        selectors = dict(message.get(SELECTOR_KEY) or {})
-        before = (selectors.get(retrieval) or {}).get("response") or {}
+        selectors = dict(message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {})
+        before = (selectors.get(retrieval) or {}).get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}
         key, confidence = topics[0]
-        responses = before.get("responses") if before.get(INTENT_RESPONSE_KEY) == key else []
+        same_topic = before.get(INTENT_RESPONSE_KEY) == key
         selectors[retrieval] = {
-            "response": {
-                "responses": responses or [],
+            RESPONSE_SELECTOR_PREDICTION_KEY: {
+                RESPONSE_SELECTOR_RESPONSES_KEY:
+                    before.get(RESPONSE_SELECTOR_RESPONSES_KEY) or [] if same_topic else [],
                 PREDICTED_CONFIDENCE_KEY: confidence,
                 INTENT_RESPONSE_KEY: key,
-                "utter_action": f"utter_{key}",
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: intent_response_key_to_template_key(key),
             },
-            "ranking": [{PREDICTED_CONFIDENCE_KEY: p, INTENT_RESPONSE_KEY: label}
-                        for label, p in topics],
+            RESPONSE_SELECTOR_RANKING_KEY: [
+                {PREDICTED_CONFIDENCE_KEY: p, INTENT_RESPONSE_KEY: label} for label, p in topics],
         }
-        selectors.setdefault("all_retrieval_intents", [retrieval])
-        message.set(SELECTOR_KEY, selectors, add_to_output=True)
+        selectors.setdefault(RESPONSE_SELECTOR_RETRIEVAL_INTENTS, [retrieval])
+        message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selectors, add_to_output=True)
