@@ -360,7 +360,7 @@ def _crossval_section(crossval: dict[str, Any] | None) -> list[str]:
     lines = ["## Cross-validation on the training data", ""]
     if not crossval:
         return lines + [
-            "Not run yet: `make nlu-crossval` (about 15 minutes on 2 cores) writes "
+            "Not run yet: `make nlu-crossval` (about 40 minutes on 2 cores) writes "
             "`docs/nlu-crossval.json`, which this report includes.", ""]
     lines += [
         f"`rasa test nlu --cross-validation --folds {crossval.get('folds')}` on `data/nlu/` "
@@ -368,14 +368,15 @@ def _crossval_section(crossval: dict[str, Any] | None) -> list[str]:
         f"{crossval.get('minutes')} min. Pipeline of `config.yml` without the understanding "
         "check (Rasa's evaluator would count its `check_understanding` as an error); "
         "accumulated test folds. The intent part scores `faq` as one intent; the FAQ-topic "
-        "part scores the ResponseSelector's topic on the `faq` examples.",
+        "part scores the topic of every `faq` example, whatever its intent (Rasa's own "
+        "ResponseSelector in place of ours, which skips the other intents).",
         "",
     ]
     if crossval.get("stale"):
         lines += ["**The training data changed since: run `make nlu-crossval` again.**", ""]
     rows = []
-    for name, key in (("intent (DIET + chat-rule check)", "intent"),
-                      ("FAQ topic (ResponseSelector)", "response_selection")):
+    for name, key in (("intent (DIET, linear blend, chat rules)", "intent"),
+                      ("FAQ topic (selector, linear blend)", "response_selection")):
         part = crossval.get(key) or {}
         if part:
             rows.append((name, f"{part['accuracy']:.3f}", f"{part['macro_f1']:.3f}",

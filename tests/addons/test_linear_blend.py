@@ -128,7 +128,8 @@ def test_a_topic_diet_missed_is_chosen_with_the_selector_output(trained):
     assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0, abs=0.02)
 
 
-def test_a_message_that_is_no_question_keeps_no_topic(trained):
+def test_a_message_that_is_no_question_still_carries_the_blended_topic(trained):
+    """As with Rasa's own selector: the topic is there, and read only for `faq`."""
     _, blend_component = trained
     message = parsed("muchas gracias", "faq", 0.55,
                      ranking=[{"name": "faq", "confidence": 0.55},
@@ -136,7 +137,9 @@ def test_a_message_that_is_no_question_keeps_no_topic(trained):
                      topics=[("faq/empleo", 0.6), ("faq/catastro", 0.4)])
     blend_component.process([message])
     assert message.get("intent")["name"] == "thank"
-    assert "faq" not in (message.get("response_selector") or {})
+    selected = message.get("response_selector")["faq"]["response"]
+    assert selected["intent_response_key"] == "faq/empleo"
+    assert selected["confidence"] < 0.5
 
 
 def test_diet_weight_one_changes_nothing_but_the_form(trained):
@@ -176,3 +179,25 @@ def test_messages_without_text_or_intent_pass_unchanged(trained):
     no_intent = tokenized("hola")
     blend_component.process([empty, no_intent])
     assert empty.get("intent") is None and no_intent.get("intent") is None
+
+
+@pytest.mark.parametrize(
+    ("confidence", "kept"),
+    [(0.94, True),   # sure of an intent to keep: DIET's output stands
+     (0.65, True),   # the threshold itself is sure
+     (0.6, False)],  # unsure: blended like any other
+)
+def test_a_sure_intent_to_keep_is_not_blended(tmp_path, confidence, kept):
+    """A request for a person naming a topic stays DIET's when DIET is sure of it."""
+    keeping = component(tmp_path, keep_sure_intents=["greet"], keep_threshold=0.65)
+    keeping.train(training_data())
+    ranking = [{"name": "greet", "confidence": confidence},
+               {"name": "faq", "confidence": 1.0 - confidence}]
+    message = parsed("hola avaluo catastral del predio ficha catastral", "greet", confidence,
+                     ranking=ranking)
+    keeping.process([message])
+    if kept:
+        assert message.get("intent") == {"name": "greet", "confidence": confidence}
+        assert message.get("intent_ranking") == ranking
+    else:
+        assert message.get("intent")["name"] == "faq"

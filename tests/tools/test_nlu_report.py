@@ -139,7 +139,7 @@ def test_report_has_a_row_per_set_and_the_crossval_beside_them():
     assert "| cross-validation, intent | 100 (training) |" in summary
     assert "Goals: **met**." in summary
     assert report.index("## Cross-validation") < report.index(f"## `{TEST_SET}`")
-    assert "| intent (DIET + chat-rule check) | 0.970 |" in report
+    assert "| intent (DIET, linear blend, chat rules) | 0.970 |" in report
     assert "## Chat-rule check" in report
 
 
