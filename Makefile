@@ -155,18 +155,23 @@ bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare R
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The tests that need no model run while the model trains (each uses about one core);
-# then the tests of the real servers and the conversation tests. Every test runs, and
-# a failure anywhere fails the whole.
+# then the tests of the real servers and the conversation tests. Every test runs, a
+# failure anywhere fails the whole, and the names of the failed tests are printed last
+# (CI shows the end of the output); the whole logs stay in results/.
 test: lint check browser nginx widget deploy-tools ## Run every test: lint, checks, pytest (with the real servers), conversations
 	@mkdir -p results
 	@echo "== make train in the background (results/train.log), pytest -m 'not stack' meanwhile"
 	@$(MAKE) --no-print-directory train > results/train.log 2>&1 & training=$$!; \
-	$(BIN)/python -m pytest -m "not stack"; unit=$$?; \
+	{ $(BIN)/python -m pytest -m "not stack"; echo $$? > results/pytest-unit.rc; } 2>&1 | tee results/pytest-unit.log; \
+	unit=$$(cat results/pytest-unit.rc); \
 	wait $$training || { cat results/train.log; echo "make test: training failed"; exit 1; }; \
 	echo "== pytest -m stack (the real servers)"; \
-	$(BIN)/python -m pytest -m stack; live=$$?; \
+	{ $(BIN)/python -m pytest -m stack; echo $$? > results/pytest-stack.rc; } 2>&1 | tee results/pytest-stack.log; \
+	live=$$(cat results/pytest-stack.rc); \
 	echo "== conversation tests"; \
 	$(MAKE) --no-print-directory conversation-tests; conversations=$$?; \
+	echo "== what failed (results/pytest-unit.log, results/pytest-stack.log, results/conversations)"; \
+	grep -hE '^(FAILED|ERROR) ' results/pytest-unit.log results/pytest-stack.log || echo "no pytest test failed"; \
 	echo "make test: pytest without servers exit $$unit, with servers exit $$live, conversation tests exit $$conversations"; \
 	[ $$unit -eq 0 ] && [ $$live -eq 0 ] && [ $$conversations -eq 0 ]
 

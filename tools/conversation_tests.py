@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import re
 import sys
 from dataclasses import asdict, dataclass
@@ -129,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=Path, default=Path("tests"))
     parser.add_argument("--out", type=Path, default=Path("results/conversations"))
     args = parser.parse_args(argv)
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structlog debug lines (one per message parsed) would bury the verdicts.
+    configure_structlog(logging.WARNING)
     results = asyncio.run(run(args.model, args.stories, args.out))
     (args.out / RESULTS).write_text(json.dumps(results, ensure_ascii=False, indent=1),
                                     encoding="utf-8")
