@@ -22,7 +22,10 @@ tools.conduct_report must have no false positive, and neither may the whole
 pipeline: every example of data/nlu and of the test sets is parsed too, and a
 message of another label predicted `offensive` or `commercial` (a citizen who
 would be warned) fails the report; the cross-validation summary
-of tools.nlu_crossval is shown beside the test sets. The report is written as
+of tools.nlu_crossval is shown beside the test sets. The unclear messages of
+`tests/nlu/unclear_set.yml` (protocol 3.4) are parsed too: how many are asked for
+detail, paraphrased or answered (tools/unclear_report.py; no goal), and none may be
+warned. The report is written as
 Markdown, a line per set is printed, and the exit code is 1 when a goal is missed.
 """
 
@@ -48,6 +51,14 @@ from tools.conduct_report import (
     ConductReport,
     SetResult,
     conduct_report,
+)
+from tools.unclear_report import (
+    OUTCOMES,
+    UNCLEAR_SET,
+    UnclearResult,
+    load_unclear,
+    render_unclear,
+    unclear_result,
 )
 
 GOAL_SERVED = 0.95
@@ -531,6 +542,7 @@ def render(
     crossval: dict[str, Any] | None = None,
     conduct: ConductReport | None = None,
     pipeline: list[PipelineResult] = (),
+    unclear: UnclearResult | None = None,
     *,
     max_errors: int = 60,
 ) -> str:
@@ -554,7 +566,7 @@ def render(
     lines += render_summary(sets, crossval, conduct, pipeline) + _crossval_section(crossval)
     for report in sets:
         lines += render_set(report, max_errors=max_errors)
-    lines += render_conduct(conduct) + render_pipeline(pipeline)
+    lines += render_unclear(unclear) + render_conduct(conduct) + render_pipeline(pipeline)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -598,32 +610,46 @@ def training_examples(root: Path = Path(".")) -> list[TestMessage]:
             for message in load_test_set(path)]
 
 
-def evaluate_all(model: Path, paths: list[Path],
-                 root: Path = Path(".")) -> tuple[list[SetReport], list[PipelineResult]]:
-    """Parses the test sets and the training data with one model load; the scores of each
-    test set, and the whole pipeline's false positives over all of them."""
+def evaluate_all(model: Path, paths: list[Path], root: Path = Path("."),
+                 unclear_path: Path | None = None,
+                 ) -> tuple[list[SetReport], list[PipelineResult], UnclearResult | None]:
+    """Parses the test sets, the training data and the unclear set with one model load;
+    the scores of each test set, the whole pipeline's false positives over all of them,
+    and what the unclear messages get."""
     tests = [load_test_set(path) for path in paths]
     training = training_examples(root)
-    parsed = parse_sets(model, [[m.text for m in messages] for messages in [*tests, training]])
+    unclear = load_unclear(unclear_path) if unclear_path else []
+    parsed = parse_sets(model, [[m.text for m in messages] for messages in [*tests, training]]
+                        + [[m.text for m in unclear]])
     predictions = [[predicted_label(p) for p in parses] for parses in parsed]
     reports = [evaluate_set(str(path), messages, found)
                for path, messages, found in zip(paths, tests, predictions, strict=False)]
-    pipeline = [pipeline_result(name, [m.text for m in messages], [m.label for m in messages],
-                                found)
-                for name, messages, found in zip(["data/nlu", *map(str, paths)],
-                                                 [training, *tests],
-                                                 [predictions[-1], *predictions[:-1]],
-                                                 strict=True)]
-    return reports, pipeline
+    named = [("data/nlu", [m.text for m in training], [m.label for m in training],
+              predictions[-2])]
+    named += [(str(path), [m.text for m in messages], [m.label for m in messages], found)
+              for path, messages, found in zip(paths, tests, predictions, strict=False)]
+    result = None
+    if unclear_path:
+        result = unclear_result(str(unclear_path), unclear, predictions[-1])
+        named.append((str(unclear_path), [m.text for m in unclear], ["unclear"] * len(unclear),
+                      predictions[-1]))
+    pipeline = [pipeline_result(*entry) for entry in named]
+    return reports, pipeline, result
 
 
 def printed_lines(sets: list[SetReport], conduct: ConductReport | None,
-                  pipeline: list[PipelineResult] = ()) -> list[str]:
-    """What main prints: a line per set, its main confusions, the chat-rule check, misses."""
+                  pipeline: list[PipelineResult] = (),
+                  unclear: UnclearResult | None = None) -> list[str]:
+    """What main prints: a line per set, its main confusions, the unclear messages, the
+    chat-rule check, misses."""
     lines = []
     for report in sets:
         lines.append("nlu_report: " + summary_line(report))
         lines += [f"  confusion: {g} -> {p} ({n})" for g, p, n in report.scores.confusions[:3]]
+    if unclear is not None and unclear.messages:
+        counts = unclear.counts()
+        lines.append(f"nlu_report: {unclear.name}: {len(unclear.messages)} unclear messages, "
+                     + ", ".join(f"{name} {counts[name]}" for name in OUTCOMES))
     if conduct is not None:
         lines.append(f"nlu_report: chat-rule check, {conduct.false_positive_count} "
                      "false positives")
@@ -645,6 +671,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a test set (repeatable); default: the test and blind sets")
     parser.add_argument("--out", type=Path, default=Path("docs/nlu-report.md"))
     parser.add_argument("--crossval", type=Path, default=Path("docs/nlu-crossval.json"))
+    parser.add_argument("--unclear", type=Path, default=UNCLEAR_SET,
+                        help="unclear messages (protocol 3.4), reported apart")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.disable(logging.WARNING)
@@ -652,12 +680,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # Rasa's structlog debug lines would print every message parsed, the blind set's too.
     configure_structlog(logging.ERROR)
-    sets, pipeline = evaluate_all(args.model, args.test or list(DEFAULT_TESTS))
+    sets, pipeline, unclear = evaluate_all(args.model, args.test or list(DEFAULT_TESTS),
+                                           unclear_path=args.unclear)
     conduct = conduct_report(Path("."))
-    report = render(sets, load_crossval(args.crossval), conduct, pipeline)
+    report = render(sets, load_crossval(args.crossval), conduct, pipeline, unclear)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
-    print("\n".join(printed_lines(sets, conduct, pipeline)))
+    print("\n".join(printed_lines(sets, conduct, pipeline, unclear)))
     print(f"nlu_report: written to {args.out}")
     return exit_code(sets, conduct, pipeline)
 
