@@ -32,7 +32,11 @@ A message is left to the classifier when any of these holds:
   not enough: DIET tags unknown words as names.
 
 Otherwise (nothing but emoji, punctuation, markup, numbers, or words that look like
-keyboard mash) the intent becomes `nlu_fallback` with confidence 1.0, and the
+keyboard mash) the message is unclear. So is a request (an intent of `request_intents`:
+an FAQ question, the hours, a complex request, a person) made only of function words
+and fillers ("ahhh ya pero", "hmm entonces", "y?"): DIET had answered such messages
+with an FAQ topic or a request for a person; a request names something. Either way
+the intent becomes `nlu_fallback` with confidence 1.0, and the
 entities DIET guessed in it are dropped: this is a decision, not a doubt. The
 classifier's guesses stay in the ranking at half their confidence (at most 0.5, as
 the chat-rule check does), so Rasa's FallbackClassifier after it finds neither a low
@@ -82,6 +86,14 @@ FUNCTION_WORDS = frozenset(
     "el la los las lo un una unos unas a al de del en con por para sin sobre entre "
     "hasta desde hacia y e o u ni pero se me te le les nos".split()
 )
+# Discourse words and fillers (folded, repeated letters collapsed: "ahhh" is "ah",
+# "esteee" is "este"): with function words, all a request made of them says.
+FILLER_WORDS = frozenset(
+    "ya pues ps pero entonces bueno eso esto esa ese este aja ah eh oh uh hm m um "
+    "ok okey ay ey oiga oye mire q k que como cual cuales cuando donde cuanto quien".split()
+)
+_REPEATS = re.compile(r"(.)\1+")
+_LAUGH = re.compile(r"^(?:[jh][aeiou])+[jh]?$")
 _PARTS = re.compile(r"[^\W_]+")
 _EDGE = "\"'.,;:!?¡¿()[]{}«»“”‘’-_*…"
 _LETTERS = re.compile(r"^[^\W\d_]+(?:['-][^\W\d_]+)*$")
@@ -105,6 +117,20 @@ def looks_like_a_word(word: str) -> bool:
     """True for a word that could be a name or a real (if unknown) word, not mash."""
     word = fold(word)
     return bool(_LETTERS.match(word)) and not looks_like_mash(word)
+
+
+def is_filler(word: str) -> bool:
+    """True for a word that names nothing: a function word, a filler, a laugh, a number
+    or a single letter."""
+    word = fold(word)
+    collapsed = _REPEATS.sub(r"\1", word)
+    return (len(collapsed) <= 1 or word.isdigit() or word in FUNCTION_WORDS
+            or collapsed in FILLER_WORDS or bool(_LAUGH.match(collapsed)))
+
+
+def names_something(text: str) -> bool:
+    """True when a word of the text is not a filler ("ahhh ya pero" names nothing)."""
+    return any(not is_filler(word) for word in words_of(fold(text)))
 
 
 def could_be_a_name(text: str, max_words: int = 5) -> bool:
@@ -135,8 +161,10 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Entity types that make a message meaningful; the longest name accepted."""
-        return {"entity_types": ["correo", "telefono"], "max_name_words": 5}
+        """Entity types that make a message meaningful; the longest name accepted; the
+        intents that ask for something and so must name it."""
+        return {"entity_types": ["correo", "telefono"], "max_name_words": 5,
+                "request_intents": ["faq", "ask_hours", "complex_request", "request_human"]}
 
     def __init__(
         self,
@@ -210,22 +238,33 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
                 return True
         return False
 
-    def is_unclear(self, message: Message) -> bool:
-        """True when nothing in the message is a word the assistant could read."""
+    def unclear_reason(self, message: Message) -> str | None:
+        """Why the message is unclear: nothing the assistant could read, or a request that
+        names nothing; None when it is left to the classifier."""
         if not self.vocabulary or message.get(CONDUCT_KEY):
-            return False
+            return None
         types = set(self._config["entity_types"])
         if any(e.get(ENTITY_ATTRIBUTE_TYPE) in types and is_contact_value(e.get("value"))
                for e in message.get(ENTITIES) or []):
-            return False
-        if self.has_known_word(message):
-            return False
-        return not could_be_a_name(message.get(TEXT) or "", self._config["max_name_words"])
+            return None
+        text = message.get(TEXT) or ""
+        if not self.has_known_word(message) \
+                and not could_be_a_name(text, self._config["max_name_words"]):
+            return "no known word"
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if intent in self._config["request_intents"] and not names_something(text):
+            return "a request that names nothing"
+        return None
+
+    def is_unclear(self, message: Message) -> bool:
+        """True when the message is unclear (`unclear_reason`)."""
+        return self.unclear_reason(message) is not None
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Sets `nlu_fallback` (confidence 1.0) on the messages with no known word."""
+        """Sets `nlu_fallback` (confidence 1.0) on the unclear messages."""
         for message in messages:
-            if not self.is_unclear(message):
+            reason = self.unclear_reason(message)
+            if reason is None:
                 continue
             intent = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             # The classifier's guesses stay, at most half as confident, so that the
@@ -237,7 +276,7 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
             ]
             message.set(INTENT, intent, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
-            message.set(UNCLEAR_KEY, {"reason": "no known word"}, add_to_output=True)
+            message.set(UNCLEAR_KEY, {"reason": reason}, add_to_output=True)
             # Nothing was understood, so nothing was found in it either (DIET's tags on
             # mash or markup are guesses: "onerror=alert(1" as a phone number).
             message.set(ENTITIES, [], add_to_output=True)

@@ -14,7 +14,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.text_normalizer import TextNormalizer
 from addons.understanding_check import UnderstandingCheck
-from addons.unknown_words import UnknownWordsClassifier, could_be_a_name, looks_like_a_word
+from addons.unknown_words import (
+    UnknownWordsClassifier,
+    could_be_a_name,
+    is_filler,
+    looks_like_a_word,
+    names_something,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,6 +110,47 @@ def test_messages_with_a_known_word_are_left_alone(trained, text):
 def test_a_bare_name_is_left_to_the_classifier(trained, text):
     message = _parse(trained, text, intent="inform_name")
     assert message.get("intent")["name"] == "inform_name"
+
+
+@pytest.mark.parametrize("intent", ["faq", "ask_hours", "complex_request", "request_human"])
+@pytest.mark.parametrize("text", ["ahhh ya pero", "hmm entonces", "y?", "pues eso", "jajaja y",
+                                  "Ok y", "esteee pues", "q?", "ya"])
+def test_a_request_that_names_nothing_is_unclear(trained, intent, text):
+    """Seen with the unclear set: "ahhh ya pero" got the FAQ answer on animal welfare,
+    "hmm entonces" a person."""
+    message = _parse(trained, text, intent=intent)
+    assert message.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
+    # with words of the vocabulary the reason is the request; without, no known word
+    assert message.get("unknown_words")["reason"] in ("a request that names nothing",
+                                                      "no known word")
+
+
+def test_a_request_of_known_words_that_names_nothing_says_so(trained):
+    """"que" is a word of the vocabulary ("a que hora atienden"): the message is read."""
+    message = _parse(trained, "¿a que?", intent="faq")
+    assert message.get("unknown_words") == {"reason": "a request that names nothing"}
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("ya pero", "affirm"), ("pues no", "deny"), ("ok", "affirm"), ("bueno", "thank"),
+    ("y el certificado?", "faq"), ("a que hora", "ask_hours"), ("pues la alcaldia", "faq"),
+    ("ya con una persona", "request_human"), ("Ana", "request_human"),
+])
+def test_dialogue_acts_and_requests_that_name_something_are_left_alone(trained, text, intent):
+    assert _parse(trained, text, intent=intent).get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(("word", "expected"), [
+    ("ahhh", True), ("ESTEEE", True), ("jajaja", True), ("jsjs", False), ("de", True),
+    ("7", True), ("q", True), ("mmm", True), ("pero", True), ("predial", False),
+    ("calle", False), ("hora", False), ("eso", True),
+])
+def test_is_filler(word, expected):
+    assert is_filler(word) is expected
+
+
+def test_names_something():
+    assert names_something("y el predial?") and not names_something("ahhh, ya... pero")
 
 
 def test_the_chat_rule_check_and_contact_entities_keep_the_message(trained):
