@@ -5,8 +5,9 @@ of thresholds, what the FallbackClassifier and the understanding check
 (`addons/understanding_check.py`) would decide from the classifier's own confidences:
 served, right at once, and how many paraphrases and sure answers would be wrong; and,
 for the unclear messages of `tests/nlu/unclear_set.yml` (protocol 3.4), the share asked
-for detail and how many answered as a request nobody made. It refuses the blind set: thresholds are chosen on the test set only (issue 17), and the
-blind set stays a measure.
+for detail and how many answered as a request nobody made. It refuses the blind set:
+thresholds are chosen on the test set only (issue 17), and the blind set stays a
+measure.
 """
 
 from __future__ import annotations
@@ -95,11 +96,11 @@ def decide(message: Parsed, fallback: float, sure: float) -> tuple[str, str]:
 def unclear_outcomes(unclear: list[Parsed], fallback: float, sure: float) -> tuple[float, int]:
     """Of the unclear messages: the share asked for detail, and how many answered as sure
     requests (an answer to a question the citizen did not ask)."""
-    out = [decide(m, fallback, sure) for m in unclear]
-    asked = sum(how == "fallback" for _, how in out) / len(unclear) if unclear else 0.0
-    answered = sum(how == "sure" and label.split("/")[0] in confirm_intents()
-                   for label, how in out)
-    return asked, answered
+    from tools.unclear_report import OUTCOMES, outcome
+
+    found = [outcome(*decide(m, fallback, sure)) for m in unclear]
+    asked = found.count(OUTCOMES[0]) / len(unclear) if unclear else 0.0
+    return asked, found.count(OUTCOMES[2])
 
 
 def table(messages: list[Parsed], unclear: list[Parsed] | None = None) -> list[str]:
