@@ -384,7 +384,8 @@ def _crossval_section(crossval: dict[str, Any] | None) -> list[str]:
         "",
     ]
     if crossval.get("stale"):
-        lines += ["**The training data changed since: run `make nlu-crossval` again.**", ""]
+        lines += ["**The NLU data, word lists, configuration or components changed since this "
+                  "run: run `make nlu-crossval` again.**", ""]
     rows = []
     for name, key in (("intent (DIET, linear blend, chat rules)", "intent"),
                       ("FAQ topic (selector, linear blend)", "response_selection")):
