@@ -89,7 +89,7 @@ FUNCTION_WORDS = frozenset(
 # Discourse words and fillers (folded, repeated letters collapsed: "ahhh" is "ah",
 # "esteee" is "este"): with function words, all a request made of them says.
 FILLER_WORDS = frozenset(
-    "ya pues ps pero entonces bueno eso esto esa ese este aja ah eh oh uh hm m um "
+    "ya pues ps entonces bueno eso esto esa ese este aja ah eh oh uh hm m um "
     "ok okey ay ey oiga oye mire q k que como cual cuales cuando donde cuanto quien".split()
 )
 _REPEATS = re.compile(r"(.)\1+")
