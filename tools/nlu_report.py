@@ -57,7 +57,6 @@ from tools.unclear_report import (
     UNCLEAR_SET,
     UnclearResult,
     load_unclear,
-    render_unclear,
     unclear_result,
 )
 
@@ -512,6 +511,36 @@ def render_conduct(conduct: ConductReport | None) -> list[str]:
     )
     for result in conduct.sets:
         lines += _false_positive_lines(result)
+    return lines + [""]
+
+
+def render_unclear(result: UnclearResult | None) -> list[str]:
+    """The unclear set's section: outcomes per kind, and the messages answered as requests."""
+    if result is None or not result.messages:
+        return []
+    lines = [
+        f"## Unclear messages: `{result.name}`", "",
+        f"{len(result.messages)} messages a careful agent would answer with a request for "
+        "detail (protocol 3.4), written blind. Asked for detail: "
+        f"**{result.asked_share():.3f}**. A paraphrase costs the citizen one \"no\"; an "
+        "answer as a request answers a question nobody asked. No goal: the figures weigh "
+        "the fallback threshold (`python -m tools.nlu_thresholds`).", "",
+    ]
+    rows = []
+    for kind in sorted({m.kind for m in result.messages}):
+        found = Counter(o for m, o in zip(result.messages, result.outcomes, strict=True)
+                        if m.kind == kind)
+        rows.append([kind, *(found[o] for o in OUTCOMES)])
+    total = result.counts()
+    rows.append(["all", *(total[o] for o in OUTCOMES)])
+    lines += _table(rows, ["kind", *OUTCOMES])
+    answered = [(m.text.replace("|", "/"), f"`{label}`")
+                for m, o, label in zip(result.messages, result.outcomes, result.labels,
+                                       strict=True)
+                if o == OUTCOMES[2]]
+    if answered:
+        lines += ["", "Answered as a request:", ""] + _table(answered,
+                                                              ["message", "answered as"])
     return lines + [""]
 
 

@@ -6,7 +6,7 @@ without a request. It was written blind, apart from the training data. Each mess
 either asked for detail (`nlu_fallback`), paraphrased (the citizen can still say "no"),
 answered as a sure request (an answer to a question nobody asked), or taken as another
 intent (a greeting, thanks: harmless). The thresholds are chosen with these figures beside
-the test set's (tools/nlu_thresholds.py).
+the test set's (tools/nlu_thresholds.py); tools/nlu_report.py renders them.
 """
 
 from __future__ import annotations
@@ -79,34 +79,3 @@ def unclear_result(name: str, messages: list[UnclearMessage],
     return UnclearResult(name, messages,
                          [outcome(p.label, p.how) for p in predictions],
                          [p.label for p in predictions])
-
-
-def render_unclear(result: UnclearResult | None) -> list[str]:
-    """The report's section: outcomes per kind, and the messages answered as requests."""
-    if result is None or not result.messages:
-        return []
-    kinds = sorted({m.kind for m in result.messages})
-    lines = [
-        f"## Unclear messages: `{result.name}`", "",
-        f"{len(result.messages)} messages a careful agent would answer with a request for "
-        "detail (protocol 3.4), written blind. Asked for detail: "
-        f"**{result.asked_share():.3f}**. A paraphrase costs the citizen one \"no\"; an "
-        "answer as a request answers a question nobody asked. No goal: the figures weigh "
-        "the fallback threshold (`python -m tools.nlu_thresholds`).", "",
-        "| kind | " + " | ".join(OUTCOMES) + " |",
-        "|---|" + "---|" * len(OUTCOMES),
-    ]
-    for kind in kinds:
-        found = Counter(o for m, o in zip(result.messages, result.outcomes, strict=True)
-                        if m.kind == kind)
-        lines.append(f"| {kind} | " + " | ".join(str(found[o]) for o in OUTCOMES) + " |")
-    total = result.counts()
-    lines.append("| all | " + " | ".join(str(total[o]) for o in OUTCOMES) + " |")
-    answered = [(m.text, label) for m, o, label in zip(result.messages, result.outcomes,
-                                                        result.labels, strict=True)
-                if o == OUTCOMES[2]]
-    if answered:
-        lines += ["", "Answered as a request:", "",
-                  "| message | answered as |", "|---|---|"]
-        lines += [f"| {text.replace('|', '/')} | `{label}` |" for text, label in answered]
-    return lines + [""]

@@ -5,13 +5,12 @@ from pathlib import Path
 import pytest
 
 from tools.coverage_check import load_examples, normalize_example
-from tools.nlu_report import Prediction
+from tools.nlu_report import Prediction, render_unclear
 from tools.unclear_report import (
     UNCLEAR_SET,
     UnclearMessage,
     load_unclear,
     outcome,
-    render_unclear,
     unclear_result,
 )
 
