@@ -3,7 +3,7 @@
     python -m tools.conduct_report [--root .] [--misses]
 
 No model: the ConductFilter class with the lexicon folder that config.yml gives it
-checks every example of data/nlu/*.yml, tests/nlu/test_set.yml and
+checks every example of data/nlu/*.yml, tests/nlu/test_set.yml, tests/nlu/dev_set.yml and
 tests/nlu/blind_test_set.yml. A false positive is an example of another label that
 the filter flags (goal: none, since a flag warns the citizen and then ends the
 chat); recall is the share of `offensive` and `commercial` examples flagged with
@@ -26,6 +26,7 @@ import yaml
 RULE_LABELS = ("offensive", "commercial")
 FILTER_NAME = "addons.conduct_filter.ConductFilter"
 BLIND_SET = "tests/nlu/blind_test_set.yml"
+DEV_SET = "tests/nlu/dev_set.yml"
 # Entity annotations: [text](entity), [text](entity:value), [text]{"entity": ...}.
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -140,14 +141,16 @@ def evaluate(name: str, examples: list[Example], check: Any, *, blind: bool) -> 
 
 
 def conduct_report(root: Path = Path(".")) -> ConductReport:
-    """The filter over data/nlu/*.yml, the test set and the blind set (when present)."""
+    """The filter over data/nlu/*.yml, the test set, the blind set and the development
+    set (when present)."""
     from addons.conduct_filter import ConductFilter
 
     check = ConductFilter(filter_config(root)).check
     data = [e for path in sorted((root / "data/nlu").glob("*.yml"))
             for e in load_examples(path, root)]
     sets = [evaluate("data/nlu", data, check, blind=False)]
-    for relative, blind in (("tests/nlu/test_set.yml", False), (BLIND_SET, True)):
+    for relative, blind in (("tests/nlu/test_set.yml", False), (BLIND_SET, True),
+                            (DEV_SET, False)):
         if (root / relative).exists():
             sets.append(evaluate(relative, load_examples(root / relative, root), check,
                                  blind=blind))

@@ -4,9 +4,10 @@
                                [--out docs/nlu-report.md] [--crossval docs/nlu-crossval.json]
 
 The model is loaded once and every message of each test set (by default
-`tests/nlu/test_set.yml` and `tests/nlu/blind_test_set.yml`; `--test` may be
-repeated) goes through its real pipeline (normaliser, DIET, ResponseSelector,
-chat-rule check, fallback, understanding check). The label compared is the full
+`tests/nlu/test_set.yml`, `tests/nlu/blind_test_set.yml` and the development set
+`tests/nlu/dev_set.yml`; `--test` may be repeated) goes through its real
+pipeline (normaliser, DIET, ResponseSelector, chat-rule check, fallback,
+understanding check). The label compared is the full
 label: the intent, or `faq/<topic>`. Per set:
 
 - served: right at once, or after one paraphrase (`check_understanding`) whose
@@ -47,6 +48,7 @@ from typing import Any
 
 from tools.conduct_report import (
     BLIND_SET,
+    DEV_SET,
     RULE_LABELS,
     ConductReport,
     SetResult,
@@ -63,7 +65,7 @@ from tools.unclear_report import (
 GOAL_SERVED = 0.95
 GOAL_AT_ONCE = 0.92
 GOAL_MIN_F1 = 0.85
-DEFAULT_TESTS = (Path("tests/nlu/test_set.yml"), Path(BLIND_SET))
+DEFAULT_TESTS = (Path("tests/nlu/test_set.yml"), Path(BLIND_SET), Path(DEV_SET))
 RETRIEVAL_INTENTS = ("faq",)
 CHECK_INTENT = "check_understanding"
 FALLBACK_INTENT = "nlu_fallback"

@@ -130,9 +130,10 @@ def test_exit_code_is_0_without_false_positives(tmp_path, capsys):
     assert "recall offensive n/a (0/0), commercial 100.0% (1/1)" in capsys.readouterr().out
 
 
-def test_the_report_covers_data_and_both_test_sets():
+def test_the_report_covers_data_and_the_three_test_sets():
     report = conduct_report(ROOT)
     assert [s.name for s in report.sets] == [
-        "data/nlu", "tests/nlu/test_set.yml", "tests/nlu/blind_test_set.yml"]
-    assert [s.blind for s in report.sets] == [False, False, True]
+        "data/nlu", "tests/nlu/test_set.yml", "tests/nlu/blind_test_set.yml",
+        "tests/nlu/dev_set.yml"]
+    assert [s.blind for s in report.sets] == [False, False, True, False]
     assert all(s.examples > 500 for s in report.sets)
