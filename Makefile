@@ -118,7 +118,7 @@ agent: $(BIN)/.installed ## Create a console account: make agent AGENT=ana NAME=
 	$(BIN)/python -m store.migrate
 	$(BIN)/python -m console create-agent "$(AGENT)" --name "$(or $(NAME),$(AGENT))" --roles "$(or $(ROLES),agent)"
 
-nlu-report: $(MODEL) ## NLU scores on both test sets and the chat-rule check, written to docs/nlu-report.md
+nlu-report: $(MODEL) ## NLU scores on the test, blind and development sets and the chat-rule check, in docs/nlu-report.md
 	$(BIN)/python -m tools.nlu_report --model $(MODEL) --out docs/nlu-report.md
 
 nlu-crossval: $(BIN)/.installed ## 3-fold cross-validation of the NLU (slow), included in the report
@@ -155,9 +155,10 @@ bench: $(BIN)/.installed $(BENCH_VENV)/.installed ## Benchmarks against a bare R
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The tests that need no model run while the model trains (each uses about one core);
-# then the tests of the real servers and the conversation tests. Every test runs, a
-# failure anywhere fails the whole, and the names of the failed tests are printed last
-# (CI shows the end of the output); the whole logs stay in results/.
+# then the tests of the real servers, with the conversation tests beside them (one
+# process each; their output in results/conversations.log, printed after). Every test
+# runs, a failure anywhere fails the whole, and the names of the failed tests are
+# printed last (CI shows the end of the output); the whole logs stay in results/.
 test: lint check browser nginx widget deploy-tools ## Run every test: lint, checks, pytest (with the real servers), conversations
 	@mkdir -p results
 	@echo "== make train in the background (results/train.log), pytest -m 'not stack' meanwhile"
@@ -165,11 +166,13 @@ test: lint check browser nginx widget deploy-tools ## Run every test: lint, chec
 	{ $(BIN)/python -m pytest -m "not stack"; echo $$? > results/pytest-unit.rc; } 2>&1 | tee results/pytest-unit.log; \
 	unit=$$(cat results/pytest-unit.rc); \
 	wait $$training || { cat results/train.log; echo "make test: training failed"; exit 1; }; \
-	echo "== pytest -m stack (the real servers)"; \
+	echo "== pytest -m stack (the real servers), the conversation tests beside it"; \
+	$(MAKE) --no-print-directory conversation-tests > results/conversations.log 2>&1 & talking=$$!; \
 	{ $(BIN)/python -m pytest -m stack; echo $$? > results/pytest-stack.rc; } 2>&1 | tee results/pytest-stack.log; \
 	live=$$(cat results/pytest-stack.rc); \
-	echo "== conversation tests"; \
-	$(MAKE) --no-print-directory conversation-tests; conversations=$$?; \
+	wait $$talking; conversations=$$?; \
+	echo "== conversation tests (results/conversations.log)"; \
+	grep -v "it/s" results/conversations.log | tail -n 30; \
 	echo "== what failed (results/pytest-unit.log, results/pytest-stack.log, results/conversations)"; \
 	grep -hE '^(FAILED|ERROR) ' results/pytest-unit.log results/pytest-stack.log || echo "no pytest test failed"; \
 	echo "make test: pytest without servers exit $$unit, with servers exit $$live, conversation tests exit $$conversations"; \
