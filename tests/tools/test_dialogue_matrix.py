@@ -278,3 +278,39 @@ def test_uncertain_candidates_add_short_pieces_of_the_faq_examples():
     candidates = dm.uncertain_candidates(examples)
     assert candidates[: len(dm.UNCERTAIN_CANDIDATES)] == list(dm.UNCERTAIN_CANDIDATES)
     assert candidates[len(dm.UNCERTAIN_CANDIDATES):] == ["el subsidio", "subsidio"]
+
+
+class CountingProcessor:
+    """A processor whose parse counts its calls and gives a fresh result each time."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def parse_message(self, message, tracker=None, only_output_properties=True):
+        self.calls.append(message.text)
+        return {"text": message.text, "intent": {"name": f"intent-{len(self.calls)}"}}
+
+
+def test_parse_once_parses_each_text_once_and_gives_copies():
+    from rasa.core.channels.channel import UserMessage
+
+    processor = CountingProcessor()
+    memo = dm.parse_once(processor)
+
+    async def parse(text, metadata=None):
+        return await processor.parse_message(UserMessage(text, metadata=metadata))
+
+    async def scenario():
+        first = await parse("hola")
+        first["intent"]["name"] = "changed by the caller"
+        again = await parse("hola")
+        other = await parse("como pago el predial")
+        with_metadata = [await parse("hola", {"x": 1}), await parse("hola", {"x": 1})]
+        return again, other, with_metadata
+
+    again, other, with_metadata = asyncio.run(scenario())
+    assert again["intent"]["name"] == "intent-1"  # the first result, not the caller's edit
+    assert other["intent"]["name"] == "intent-2"
+    assert [m["intent"]["name"] for m in with_metadata] == ["intent-3", "intent-4"]
+    assert processor.calls == ["hola", "como pago el predial", "hola", "hola"]
+    assert set(memo) == {("hola", True), ("como pago el predial", True)}
