@@ -26,7 +26,8 @@ import yaml
 RULE_LABELS = ("offensive", "commercial")
 FILTER_NAME = "addons.conduct_filter.ConductFilter"
 BLIND_SET = "tests/nlu/blind_test_set.yml"
-DEV_SET = "tests/nlu/dev_set.yml"
+# The held-out sets, in the order the reports show them: test, blind, development.
+TEST_SETS = ("tests/nlu/test_set.yml", BLIND_SET, "tests/nlu/dev_set.yml")
 # Entity annotations: [text](entity), [text](entity:value), [text]{"entity": ...}.
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -149,11 +150,10 @@ def conduct_report(root: Path = Path(".")) -> ConductReport:
     data = [e for path in sorted((root / "data/nlu").glob("*.yml"))
             for e in load_examples(path, root)]
     sets = [evaluate("data/nlu", data, check, blind=False)]
-    for relative, blind in (("tests/nlu/test_set.yml", False), (BLIND_SET, True),
-                            (DEV_SET, False)):
+    for relative in TEST_SETS:
         if (root / relative).exists():
             sets.append(evaluate(relative, load_examples(root / relative, root), check,
-                                 blind=blind))
+                                 blind=relative == BLIND_SET))
     return ConductReport(sets)
 
 

@@ -48,8 +48,8 @@ from typing import Any
 
 from tools.conduct_report import (
     BLIND_SET,
-    DEV_SET,
     RULE_LABELS,
+    TEST_SETS,
     ConductReport,
     SetResult,
     conduct_report,
@@ -65,7 +65,7 @@ from tools.unclear_report import (
 GOAL_SERVED = 0.95
 GOAL_AT_ONCE = 0.92
 GOAL_MIN_F1 = 0.85
-DEFAULT_TESTS = (Path("tests/nlu/test_set.yml"), Path(BLIND_SET), Path(DEV_SET))
+DEFAULT_TESTS = tuple(map(Path, TEST_SETS))
 RETRIEVAL_INTENTS = ("faq",)
 CHECK_INTENT = "check_understanding"
 FALLBACK_INTENT = "nlu_fallback"
