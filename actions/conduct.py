@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.base import NEXT_STEP, TenjoAction
 from actions.conversation import conduct_violations, previous_action
 from actions.preview import preview_editor
+from actions.understanding import ask_waiting_question, pending_prompt_step
 from store.activity import close_conversation
 from store.db import session_for
 from store.handoffs import end_open_handoff
@@ -22,7 +23,8 @@ VIOLATIONS_TO_END = 2
 
 
 class ActionModerateConduct(TenjoAction):
-    """Warns once; at the second violation says goodbye and ends the chat (paused)."""
+    """Warns once, then asks again the question left pending; at the second violation
+    says goodbye and ends the chat (paused)."""
 
     def name(self) -> str:
         """Action name."""
@@ -60,4 +62,6 @@ class ActionModerateConduct(TenjoAction):
             "utter_ask_name",
             "utter_greet",
         )
-        return [SlotSet(NEXT_STEP, "ask_name" if name_awaited else "listen")]
+        step = "ask_name" if name_awaited else pending_prompt_step(tracker)
+        ask_waiting_question(dispatcher, tracker, step)
+        return [SlotSet(NEXT_STEP, step)]

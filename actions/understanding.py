@@ -48,7 +48,8 @@ def offer_other_ways(dispatcher: CollectingDispatcher, agent_available: bool) ->
 
 
 def pending_prompt_step(tracker: Tracker) -> str:
-    """The `next_step` that asks again the question the unclear message left unanswered.
+    """The `next_step` that asks again the question the latest message left unanswered
+    (an unclear message, or one that broke the chat rules).
 
     "listen" when no question was pending, or when the message was a "no" to the
     paraphrase (the paraphrase was wrong: it is not asked again).
@@ -65,6 +66,13 @@ def pending_prompt_step(tracker: Tracker) -> str:
     if previous == "utter_ask_name" and tracker.get_slot("nombre"):
         return "listen"
     return REASKED_BY_RULE.get(previous or "", "listen")
+
+
+def ask_waiting_question(dispatcher: CollectingDispatcher, tracker: Tracker, step: str) -> None:
+    """Asks again the e-mail question that waits in `next_step` (P15), when `step` is one."""
+    if step in REASKED_BY_CLARIFY:
+        queued = step == "offer_follow_up" and tracker.get_slot("handoff") == "waiting"
+        dispatcher.utter_message(response=WAITING_OFFER if queued else REASKED_BY_CLARIFY[step])
 
 
 class ActionConfirmUnderstanding(TenjoAction):
@@ -141,8 +149,6 @@ class ActionClarify(TenjoAction):
         else:
             dispatcher.utter_message(response="utter_ask_detail")
         step = pending_prompt_step(tracker)
-        if step in REASKED_BY_CLARIFY:
-            queued = step == "offer_follow_up" and tracker.get_slot("handoff") == "waiting"
-            dispatcher.utter_message(response=WAITING_OFFER if queued else REASKED_BY_CLARIFY[step])
+        ask_waiting_question(dispatcher, tracker, step)
         label = tracker.get_slot(PENDING_LABEL) if step == "confirm" else None
         return [SlotSet(PENDING_LABEL, label), SlotSet(NEXT_STEP, step)]

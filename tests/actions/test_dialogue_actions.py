@@ -120,6 +120,36 @@ def test_closing(previous, message, step, expected):
     assert responses(messages) == expected
 
 
+def insulted(prompt):
+    """A conversation whose last message, after the bot's `prompt`, was an insult."""
+    return [*start(), user("hola", "greet"), action(prompt), action("action_listen"),
+            user("malparidos", "offensive")]
+
+
+# P9: the warning, then the question the insult left unanswered (`next_step`, by a rule of
+# data/rules/conduct.yml, or asked by the action for the e-mail questions, P15).
+@pytest.mark.parametrize(
+    ("events", "slots", "expected", "step"),
+    [
+        (insulted("utter_how_can_help"), {"nombre": "Ana"}, [], "listen"),
+        (insulted("utter_ask_satisfaction"), {"nombre": "Ana"}, [], "ask_satisfaction"),
+        (insulted("utter_ask_more_questions"), {"nombre": "Ana"}, [], "ask_more_questions"),
+        ([*PARAPHRASED, user("malparidos", "offensive")], {"nombre": "Ana"}, [], "confirm"),
+        (insulted("action_follow_up_contact"), {"next_step": "ask_consent", "handoff": "waiting"},
+         ["utter_ask_consent"], "ask_consent"),
+        (insulted("action_request_human"), {"next_step": "offer_follow_up", "handoff": "waiting"},
+         ["utter_offer_follow_up_waiting"], "offer_follow_up"),
+        (insulted("action_follow_up_contact"), {"next_step": "ask_email"}, ["utter_ask_email"],
+         "ask_email"),
+    ],
+)
+def test_the_warning_asks_again_the_pending_question(database, events, slots, expected, step):
+    result, messages = run(ActionModerateConduct(settings_at(STAFFED, database)), events,
+                           slots=slots)
+    assert result == [SlotSet("next_step", step)]
+    assert responses(messages) == ["utter_conduct_warning", *expected]
+
+
 def test_first_insult_warns_and_asks_the_name_again(database):
     events = [*start(), user("hola", "greet"), action("utter_greet"), action("utter_ask_name"),
               action("action_listen"),
